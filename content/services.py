@@ -1,0 +1,145 @@
+"""Writes to content: every change goes through here so embedding and interest updates follow it."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from content import tasks
+from content.enqueue import enqueue_on_commit
+from content.models import Domain, Interaction, Item, Profile
+
+ITEM_FIELDS = ("domain", "external_id", "title", "description", "tags", "creator", "url", "language", "published_at", "is_active")
+
+
+def normalize_tags(tags: Iterable[str] | str | None) -> list[str]:
+    if tags is None:
+        return []
+    if isinstance(tags, str):
+        tags = tags.replace(";", ",").replace("|", ",").split(",")
+    seen = []
+    for tag in tags:
+        tag = str(tag).strip().lower()
+        if tag and tag not in seen:
+            seen.append(tag)
+    return seen
+
+
+@transaction.atomic
+def item_save(*, item: Item) -> Item:
+    """Validate and save an item; its vector is (re)made after commit."""
+    item.tags = normalize_tags(item.tags)
+    item.full_clean()
+    item.save()
+    enqueue_on_commit(tasks.embed_items, [item.pk])
+    return item
+
+
+def item_create(*, domain: Domain, title: str, **fields) -> Item:
+    return item_save(item=Item(domain=domain, title=title, **fields))
+
+
+def item_update(*, item: Item, **fields) -> Item:
+    for name, value in fields.items():
+        if name not in ITEM_FIELDS:
+            raise ValueError(f"{name} is not an editable item field")
+        setattr(item, name, value)
+    return item_save(item=item)
+
+
+def item_deactivate(*, item: Item) -> Item:
+    item.is_active = False
+    item.save(update_fields=["is_active", "updated_at"])
+    return item
+
+
+def profile_get_or_create(*, user: AbstractBaseUser) -> Profile:
+    profile, _ = Profile.objects.get_or_create(user=user, defaults={"display_name": user.get_username()})
+    return profile
+
+
+@transaction.atomic
+def profile_update(
+    *,
+    user: AbstractBaseUser,
+    bio: str | None = None,
+    display_name: str | None = None,
+    explore: float | None = None,
+    preferred_domains: Iterable[Domain] | None = None,
+) -> Profile:
+    profile = profile_get_or_create(user=user)
+    bio_changed = bio is not None and bio.strip() != profile.bio
+    if bio is not None:
+        profile.bio = bio.strip()
+    if display_name is not None:
+        profile.display_name = display_name.strip()
+    if explore is not None:
+        profile.explore = explore
+    profile.full_clean(exclude=["user"])
+    profile.save()
+    if preferred_domains is not None:
+        profile.preferred_domains.set(preferred_domains)
+    if bio_changed:
+        enqueue_on_commit(tasks.embed_profile, profile.pk)
+    return profile
+
+
+@transaction.atomic
+def interaction_record(
+    *,
+    user: AbstractBaseUser,
+    item: Item,
+    kind: str,
+    value: float | None = None,
+    created_at: datetime | None = None,
+    client_id: str | None = None,
+) -> tuple[Interaction, bool]:
+    """Record feedback; returns (interaction, created). A repeated client_id returns the first row."""
+    from recommendations import tasks as rec_tasks
+
+    if client_id:
+        existing = Interaction.objects.filter(user=user, client_id=client_id).first()
+        if existing:
+            return existing, False
+    if kind not in Interaction.Kind.values:
+        raise ValidationError({"kind": f"Unknown interaction kind '{kind}'."})
+    if kind == Interaction.Kind.RATING and (value is None or not 1 <= value <= 5):
+        raise ValidationError({"value": "A rating needs a value from 1 to 5."})
+    if kind != Interaction.Kind.RATING:
+        value = None
+    extra = {"created_at": created_at} if created_at else {}
+    if kind in Interaction.STATE_KINDS:
+        opposite = {Interaction.Kind.LIKE: Interaction.Kind.DISLIKE, Interaction.Kind.DISLIKE: Interaction.Kind.LIKE}
+        if kind in opposite:
+            Interaction.objects.filter(user=user, item=item, kind=opposite[kind]).delete()
+        interaction, created = Interaction.objects.update_or_create(
+            user=user, item=item, kind=kind, defaults={"value": value, "client_id": client_id, **extra}
+        )
+    else:
+        interaction = Interaction.objects.create(user=user, item=item, kind=kind, client_id=client_id, **extra)
+        created = True
+    enqueue_on_commit(rec_tasks.refresh_user_interests, user.pk)
+    return interaction, created
+
+
+@transaction.atomic
+def interaction_remove(*, user: AbstractBaseUser, interaction_id: int) -> bool:
+    """Undo one of the user's own interactions; another user's id does nothing."""
+    from recommendations import tasks as rec_tasks
+
+    deleted, _ = Interaction.objects.filter(user=user, pk=interaction_id).delete()
+    if deleted:
+        enqueue_on_commit(rec_tasks.refresh_user_interests, user.pk)
+    return bool(deleted)
+
+
+@transaction.atomic
+def interactions_reset(*, user: AbstractBaseUser) -> int:
+    """Forget the user's history so recommendations start again from the bio."""
+    from recommendations import tasks as rec_tasks
+
+    deleted, _ = Interaction.objects.filter(user=user).delete()
+    enqueue_on_commit(rec_tasks.refresh_user_interests, user.pk)
+    return deleted

@@ -1,0 +1,14 @@
+"""Test overlay: only what tests need differs from the real settings."""
+
+import os
+import tempfile
+
+# Tests never touch the development broker folder or queue.
+os.environ.setdefault("CELERY_BROKER_DIR", tempfile.mkdtemp(prefix="platform-test-broker-"))
+os.environ.setdefault("CELERY_QUEUE", "platform-test")
+
+from platform_site.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+AXES_ENABLED = True

@@ -1,0 +1,90 @@
+from django.conf import settings
+from django.db import models
+from pgvector.django import HalfVectorField
+
+
+class InterestProfile(models.Model):
+    """What the recommender currently believes about a user; rebuilt by a task after feedback."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interest_profile")
+    # {domain slug: score in [0, 1]}
+    domain_scores = models.JSONField(default=dict, blank=True)
+    # Unit vector of what the user pushed away (dislikes, hides, low ratings); null when none.
+    negative = HalfVectorField(dimensions=settings.EMBEDDING_DIMENSIONS, null=True, blank=True)
+    positive_count = models.PositiveIntegerField(default=0)
+    negative_count = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Interests of {self.user}"
+
+
+class Interest(models.Model):
+    """One of a user's several interests: a direction in the embedding space with a weight."""
+
+    class Source(models.TextChoices):
+        BIO = "bio"
+        HISTORY = "history"
+
+    profile = models.ForeignKey(InterestProfile, on_delete=models.CASCADE, related_name="interests")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    vector = HalfVectorField(dimensions=settings.EMBEDDING_DIMENSIONS)
+    weight = models.FloatField()
+    # Human-readable anchor for explanations: the bio phrase or the liked item nearest the centre.
+    label = models.CharField(max_length=300, blank=True)
+    anchor_item = models.ForeignKey("content.Item", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-weight"]
+        constraints = [models.CheckConstraint(condition=models.Q(weight__gte=0), name="interest_weight_non_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.label} ({self.weight:.2f})"
+
+
+class ItemStats(models.Model):
+    """Engagement aggregates, refreshed periodically: popularity prior and trending."""
+
+    item = models.OneToOneField("content.Item", on_delete=models.CASCADE, primary_key=True, related_name="stats")
+    engagement = models.FloatField(default=0)
+    popularity = models.FloatField(default=0)
+    trending = models.FloatField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["-popularity"]), models.Index(fields=["-trending"])]
+
+    def __str__(self) -> str:
+        return f"stats of item {self.item_id}"
+
+
+class CoEngagement(models.Model):
+    """Item-to-item neighbours from who engaged with what (item-kNN over the interaction matrix)."""
+
+    item = models.ForeignKey("content.Item", on_delete=models.CASCADE, related_name="+")
+    neighbor = models.ForeignKey("content.Item", on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "neighbor"], name="coengagement_pair")]
+        indexes = [models.Index(fields=["item", "-score"])]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} -> {self.neighbor_id} ({self.score:.3f})"
+
+
+class RankerWeights(models.Model):
+    """Blend weights fitted on the platform's own interactions; the newest active version serves."""
+
+    version = models.PositiveIntegerField(unique=True)
+    weights = models.JSONField()
+    metrics = models.JSONField(default=dict, blank=True)
+    trained_on = models.JSONField(default=dict, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"ranker v{self.version}"

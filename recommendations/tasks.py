@@ -1,0 +1,20 @@
+"""Thin Celery tasks for the recommender."""
+
+from celery import shared_task
+
+RETRY = {"autoretry_for": (Exception,), "retry_backoff": 2, "retry_backoff_max": 120, "max_retries": 5}
+
+
+@shared_task(**RETRY)
+def refresh_user_interests(user_id: int) -> int:
+    from recommendations.services import interests_refresh
+
+    profile = interests_refresh(user_id=user_id)
+    return 0 if profile is None else profile.interests.count()
+
+
+@shared_task(**RETRY)
+def refresh_item_statistics() -> dict:
+    from recommendations.services import coengagement_refresh, item_stats_refresh
+
+    return {"stats": item_stats_refresh(), "pairs": coengagement_refresh()}

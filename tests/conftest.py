@@ -1,0 +1,42 @@
+import pytest
+
+from content.models import Item, Profile
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def domains(db):
+    return {
+        slug: factories.DomainFactory(slug=slug, name=slug.title())
+        for slug in ("articles", "books", "movies", "courses", "podcasts")
+    }
+
+
+@pytest.fixture
+def embed_everything(db):
+    """Do synchronously, with the real model, what the worker does after commit: embed rows, rebuild interests."""
+
+    def run():
+        from content import vectors
+        from recommendations import services as rec_services
+
+        vectors.items_embed(item_ids=list(Item.objects.values_list("pk", flat=True)))
+        for profile_id in Profile.objects.values_list("pk", flat=True):
+            vectors.profile_embed(profile_id=profile_id)
+        rec_services.item_stats_refresh()
+        rec_services.coengagement_refresh()
+        from django.contrib.auth import get_user_model
+
+        for user_id in get_user_model().objects.values_list("pk", flat=True):
+            rec_services.interests_refresh(user_id=user_id)
+
+    return run

@@ -1,0 +1,54 @@
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from content.models import Domain, Interaction, Item, Profile
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password("correct-horse-battery")
+
+
+class DomainFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Domain
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"domain{n}")
+    name = factory.LazyAttribute(lambda d: d.slug.title())
+
+
+class ItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Item
+
+    domain = factory.SubFactory(DomainFactory)
+    title = factory.Sequence(lambda n: f"Item number {n}")
+    description = factory.Faker("paragraph", nb_sentences=3)
+    tags = factory.LazyFunction(lambda: ["general"])
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class ProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Profile
+        django_get_or_create = ("user",)
+
+    user = factory.SubFactory(UserFactory)
+    display_name = factory.LazyAttribute(lambda p: p.user.username)
+    bio = ""
+
+
+class InteractionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Interaction
+
+    user = factory.SubFactory(UserFactory)
+    item = factory.SubFactory(ItemFactory)
+    kind = Interaction.Kind.LIKE
