@@ -29,7 +29,7 @@ class Encoder:
         self.model = SentenceTransformer(model_path, device=device)
         self.model_name = model_name
         self.batch_size = batch_size
-        self.dimensions = self.model.get_sentence_embedding_dimension()
+        self.dimensions = self.model.get_embedding_dimension()
         # Torch's encode is not safe to call from several threads at once.
         self._lock = threading.Lock()
 
@@ -67,3 +67,10 @@ def get_encoder() -> Encoder:
         )
     logger.info("loaded embedding model %s (%d dims)", encoder.model_name, encoder.dimensions)
     return encoder
+
+
+def to_array(value) -> np.ndarray:
+    """A stored vector (list, pgvector HalfVector/Vector or array) as float32."""
+    if hasattr(value, "to_numpy"):
+        value = value.to_numpy()
+    return np.asarray(value, dtype=np.float32)

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from content import tasks
 from content.enqueue import enqueue_on_commit
@@ -143,3 +143,99 @@ def interactions_reset(*, user: AbstractBaseUser) -> int:
     deleted, _ = Interaction.objects.filter(user=user).delete()
     enqueue_on_commit(rec_tasks.refresh_user_interests, user.pk)
     return deleted
+
+
+# --- Batches (the API's bulk endpoints) -------------------------------------------------------
+
+
+@transaction.atomic
+def items_upsert(*, rows: list[dict]) -> list[tuple[Item, bool]]:
+    """Create or update items matched on external_id, all or none; returns (item, created) per row.
+
+    Fields a row leaves out keep their current value; embedding is queued once per batch of ids after commit.
+    """
+    from content import vectors
+
+    results = []
+    for fields in rows:
+        unknown = set(fields) - set(ITEM_FIELDS)
+        if unknown:
+            raise ValueError(f"{sorted(unknown)} are not editable item fields")
+        item = Item.objects.select_for_update().filter(external_id=fields["external_id"]).first()
+        created = item is None
+        item = item or Item()
+        for name, value in fields.items():
+            setattr(item, name, value)
+        item.tags = normalize_tags(item.tags)
+        item.full_clean()
+        item.save()
+        results.append((item, created))
+    for batch in vectors.batched([item.pk for item, _ in results]):
+        enqueue_on_commit(tasks.embed_items, batch)
+    return results
+
+
+class InteractionOutcome:
+    CREATED = "created"
+    UPDATED = "updated"
+    DUPLICATE = "duplicate"
+
+
+def _interaction_write(
+    *,
+    user: AbstractBaseUser,
+    item: Item,
+    kind: str,
+    value: float | None = None,
+    created_at: datetime | None = None,
+    client_id: str | None = None,
+) -> tuple[Interaction, str]:
+    """interaction_record's rules without its enqueue, so a batch refreshes the user's interests once."""
+    if client_id:
+        existing = Interaction.objects.filter(user=user, client_id=client_id).first()
+        if existing:
+            return existing, InteractionOutcome.DUPLICATE
+    if kind not in Interaction.Kind.values:
+        raise ValidationError({"kind": f"Unknown interaction kind '{kind}'."})
+    if kind == Interaction.Kind.RATING and (value is None or not 1 <= value <= 5):
+        raise ValidationError({"value": "A rating needs a value from 1 to 5."})
+    if kind != Interaction.Kind.RATING:
+        value = None
+    extra = {"created_at": created_at} if created_at else {}
+    try:
+        with transaction.atomic():
+            if kind in Interaction.STATE_KINDS:
+                opposite = {
+                    Interaction.Kind.LIKE: Interaction.Kind.DISLIKE,
+                    Interaction.Kind.DISLIKE: Interaction.Kind.LIKE,
+                }
+                if kind in opposite:
+                    Interaction.objects.filter(user=user, item=item, kind=opposite[kind]).delete()
+                interaction, created = Interaction.objects.update_or_create(
+                    user=user, item=item, kind=kind, defaults={"value": value, "client_id": client_id, **extra}
+                )
+            else:
+                interaction = Interaction.objects.create(user=user, item=item, kind=kind, client_id=client_id, **extra)
+                created = True
+    except IntegrityError:
+        # A concurrent retry carrying the same client_id won the race.
+        existing = Interaction.objects.filter(user=user, client_id=client_id).first() if client_id else None
+        if existing is None:
+            raise
+        return existing, InteractionOutcome.DUPLICATE
+    return interaction, InteractionOutcome.CREATED if created else InteractionOutcome.UPDATED
+
+
+@transaction.atomic
+def interactions_record_batch(*, user: AbstractBaseUser, entries: list[dict]) -> list[tuple[Interaction, str]]:
+    """Record many interactions (keyword arguments of interaction_record) for one user.
+
+    Returns (interaction, outcome) per entry in order; an entry whose client_id was seen before is a duplicate
+    and changes nothing, so a retried batch is never counted twice.
+    """
+    from recommendations import tasks as rec_tasks
+
+    results = [_interaction_write(user=user, **entry) for entry in entries]
+    if any(outcome != InteractionOutcome.DUPLICATE for _, outcome in results):
+        enqueue_on_commit(rec_tasks.refresh_user_interests, user.pk)
+    return results

@@ -119,7 +119,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 
 # --- Caches -------------------------------------------------------------------------
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES = {"default": env.cache("CACHE_URL")} if env("CACHE_URL", default="") else {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 # --- Celery ---------------------------------------------------------------------------
 BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(BASE_DIR / ".broker")))
@@ -171,21 +173,43 @@ EMBEDDING_DEVICE = env("EMBEDDING_DEVICE", default="cpu")
 
 # --- REST framework -----------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first, so an anonymous request is answered 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.SizeLimitedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PagePagination",
     "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.AnonThrottle", "api.throttles.UserThrottle"],
+    # "<count>/<second|minute|hour|day>"; an empty value turns that throttle off.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", default="120/minute") or None,
+        "user": env("API_THROTTLE_USER", default="600/minute") or None,
+        "auth": env("API_THROTTLE_AUTH", default="10/minute") or None,
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Platform API",
-    "DESCRIPTION": "Content, feedback and semantic, diversity-aware recommendations.",
+    "DESCRIPTION": (
+        "Content, feedback and semantic, diversity-aware recommendations.\n\n"
+        "Authenticate with `Authorization: Token <key>` (from `POST /api/v1/auth/token/`) or the site session "
+        "(writes then need the CSRF token). Every error is `{\"error\": {\"code\", \"message\", \"fields\"}}`. "
+        "Requests are throttled per user and per anonymous client (429 with `Retry-After`)."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {"InteractionKindEnum": "content.models.Interaction.Kind"},
 }
+# Most entries one batch request may carry (interactions, item upserts).
+API_MAX_BATCH = env.int("API_MAX_BATCH", default=500)
+API_MAX_PAGE_SIZE = 100
 
 LOGGING = {
     "version": 1,

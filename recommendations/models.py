@@ -11,6 +11,8 @@ class InterestProfile(models.Model):
     domain_scores = models.JSONField(default=dict, blank=True)
     # Unit vector of what the user pushed away (dislikes, hides, low ratings); null when none.
     negative = HalfVectorField(dimensions=settings.EMBEDDING_DIMENSIONS, null=True, blank=True)
+    # {item id: net positive weight} of the history, strongest first (capped), for co-engagement and trust.
+    positive_items = models.JSONField(default=dict, blank=True)
     positive_count = models.PositiveIntegerField(default=0)
     negative_count = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField(auto_now=True)

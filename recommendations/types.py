@@ -31,3 +31,6 @@ class Feed:
     offset: int
     next_offset: int | None
     total: int
+
+
+MAX_QUERY_LENGTH = 500

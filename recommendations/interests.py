@@ -1,0 +1,154 @@
+"""Build a user's several interests from their words and their history (pure functions, no database)."""
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.cluster import KMeans
+
+# How much each kind of feedback says about interest; negative values push away.
+SIGNAL_WEIGHTS = {"save": 1.2, "like": 1.0, "click": 0.3, "view": 0.1, "dislike": -1.0, "hide": -1.5}
+RECENCY_HALF_LIFE_DAYS = 60.0
+MAX_HISTORY_INTERESTS = 4
+MAX_BIO_PHRASES = 4
+# The bio counts like this many liked items: it dominates a short history and fades behind a long one.
+BIO_EVIDENCE = 3.0
+
+
+def rating_weight(value: float) -> float:
+    """5 -> +1, 4 -> +0.5, 3 -> 0, 2 -> -0.5, 1 -> -1."""
+    return (value - 3.0) / 2.0
+
+
+def event_weight(kind: str, value: float | None, age_days: float) -> float:
+    base = rating_weight(value) if kind == "rating" and value is not None else SIGNAL_WEIGHTS.get(kind, 0.0)
+    return base * 0.5 ** (max(age_days, 0.0) / RECENCY_HALF_LIFE_DAYS)
+
+
+@dataclass
+class Event:
+    item_id: int
+    kind: str
+    value: float | None
+    age_days: float
+
+
+@dataclass
+class InterestVector:
+    source: str  # "bio" or "history"
+    vector: np.ndarray
+    weight: float
+    label: str = ""
+    anchor_item_id: int | None = None
+
+
+@dataclass
+class InterestModel:
+    interests: list[InterestVector] = field(default_factory=list)
+    negative: np.ndarray | None = None
+    positive_items: dict[int, float] = field(default_factory=dict)
+    negative_items: dict[int, float] = field(default_factory=dict)
+
+    @property
+    def history_evidence(self) -> float:
+        return sum(self.positive_items.values())
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.interests
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else vector
+
+
+def item_weights(events: list[Event]) -> tuple[dict[int, float], dict[int, float]]:
+    """Net weight per item, split into what the user leans towards and what they push away."""
+    net: dict[int, float] = {}
+    for event in events:
+        net[event.item_id] = net.get(event.item_id, 0.0) + event_weight(event.kind, event.value, event.age_days)
+    positive = {item: weight for item, weight in net.items() if weight > 1e-6}
+    negative = {item: -weight for item, weight in net.items() if weight < -1e-6}
+    return positive, negative
+
+
+def split_bio(bio: str) -> list[str]:
+    """Phrases that can each carry an interest: sentences, and clauses joined by 'and also', 'but also'."""
+    pieces = re.split(r"(?<=[.!?;])\s+|\n+|\s+(?:and also|but also|as well as)\s+", bio.strip())
+    phrases = [piece.strip(" .!?;,") for piece in pieces if len(piece.split()) >= 3]
+    return phrases[:MAX_BIO_PHRASES]
+
+
+def history_interests(vectors: dict[int, np.ndarray], positive: dict[int, float], titles: dict[int, str]) -> list[InterestVector]:
+    """Weighted clusters of the positive history; each is anchored on its most typical item."""
+    item_ids = [item for item in positive if item in vectors]
+    if not item_ids:
+        return []
+    matrix = np.stack([vectors[item] for item in item_ids])
+    weights = np.array([positive[item] for item in item_ids])
+    clusters = min(MAX_HISTORY_INTERESTS, max(1, round(math.sqrt(len(item_ids) / 2))))
+    if clusters == 1:
+        labels = np.zeros(len(item_ids), dtype=int)
+    else:
+        labels = KMeans(n_clusters=clusters, n_init=3, random_state=0).fit(matrix, sample_weight=weights).labels_
+    interests = []
+    for cluster in range(clusters):
+        members = np.flatnonzero(labels == cluster)
+        if len(members) == 0:
+            continue
+        centre = _unit((matrix[members] * weights[members, None]).sum(axis=0))
+        typical = members[int(np.argmax(matrix[members] @ centre * weights[members]))]
+        anchor = item_ids[typical]
+        interests.append(
+            InterestVector("history", centre, float(weights[members].sum()), titles.get(anchor, ""), anchor)
+        )
+    return interests
+
+
+def build_interest_model(
+    *,
+    bio_phrases: list[tuple[str, np.ndarray]],
+    events: list[Event],
+    vectors: dict[int, np.ndarray],
+    titles: dict[int, str],
+) -> InterestModel:
+    positive, negative = item_weights(events)
+    interests = history_interests(vectors, positive, titles)
+    if bio_phrases:
+        share = BIO_EVIDENCE / len(bio_phrases)
+        interests += [InterestVector("bio", _unit(vector), share, phrase) for phrase, vector in bio_phrases]
+    total = sum(interest.weight for interest in interests) or 1.0
+    for interest in interests:
+        interest.weight /= total
+    interests.sort(key=lambda interest: interest.weight, reverse=True)
+    negative_vectors = [vectors[item] * weight for item, weight in negative.items() if item in vectors]
+    negative_vector = _unit(np.sum(negative_vectors, axis=0)) if negative_vectors else None
+    return InterestModel(interests, negative_vector, positive, negative)
+
+
+def domain_scores(
+    *,
+    model: InterestModel,
+    item_domains: dict[int, str],
+    domain_affinity: dict[str, float],
+) -> dict[str, float]:
+    """Per-domain interest in [0, 1]: what the user did there, blended with how close the domain's items are to their interests.
+
+    domain_affinity: mean cosine of each domain's best-matching items to the user's interests.
+    """
+    history: dict[str, float] = {}
+    for item, weight in model.positive_items.items():
+        domain = item_domains.get(item)
+        if domain:
+            history[domain] = history.get(domain, 0.0) + weight
+    top = max(history.values(), default=0.0)
+    evidence = model.history_evidence
+    trust_history = evidence / (evidence + 5.0)
+    scores = {}
+    for domain, affinity in domain_affinity.items():
+        semantic = min(1.0, max(0.0, (affinity - 0.15) / 0.45))
+        behaviour = history.get(domain, 0.0) / top if top else 0.0
+        scores[domain] = round(trust_history * behaviour + (1 - trust_history) * semantic, 3)
+    return scores
