@@ -1,3 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
-urlpatterns = []
+from web.views import accounts, feed, items, profile
+
+urlpatterns = [
+    path("", feed.home, name="home"),
+    path("feed/explore/", feed.explore_save, name="explore_save"),
+    path("items/<int:pk>/", items.item_detail, name="item_detail"),
+    path("items/<int:pk>/feedback/", items.item_feedback, name="item_feedback"),
+    path("signup/", accounts.signup, name="signup"),
+    path("welcome/", accounts.onboarding, name="onboarding"),
+    path("me/", profile.profile, name="profile"),
+    path("me/history/<int:interaction_id>/undo/", profile.history_undo, name="history_undo"),
+    path("me/reset/", profile.recommendations_reset, name="recommendations_reset"),
+    # login, logout (POST), password change and password reset, with templates in templates/registration/.
+    path("accounts/", include("django.contrib.auth.urls")),
+]
