@@ -72,10 +72,13 @@ def _demo_users() -> int:
     return user_model.objects.filter(username__in=[p["username"] for p in _jsonl("users.jsonl")]).count()
 
 
-def admin_ensure(*, username: str, password: str) -> bool:
-    """Create the demo admin once; returns True when created."""
+def admin_ensure(*, username: str, password: str) -> str:
+    """Create the demo admin once; says how to log in."""
     user_model = get_user_model()
-    if user_model.objects.filter(username=username).exists():
-        return False
-    user_model.objects.create_superuser(username=username, email=f"{username}@localhost", password=password)
-    return True
+    admin = user_model.objects.filter(username=username).first()
+    if admin is None:
+        user_model.objects.create_superuser(username=username, email=f"{username}@localhost", password=password)
+        return f"Created admin login: {username} / {password}"
+    if admin.check_password(password):
+        return f"Admin login: {username} / {password}"
+    return f"Admin login: {username} (password changed since it was created)"

@@ -106,6 +106,8 @@ def import_items(rows: Iterable[tuple[int, dict | str]], *, default_domain: str 
         data.setdefault("domain", default_domain or "")
         data.setdefault("is_active", True)
         existing = Item.objects.filter(external_id=data["external_id"]).first() if data.get("external_id") else None
+        # The form requires a language; most catalogs (MovieLens included) do not carry one.
+        data.setdefault("language", existing.language if existing else Item._meta.get_field("language").default)
         form = ImportItemForm(data=data, instance=existing)
         if not form.is_valid():
             report.reject(number, _form_errors(form))

@@ -138,14 +138,14 @@ class Interaction(models.Model):
     value = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Lets a client retry a batch without counting an interaction twice.
-    client_id = models.CharField(max_length=100, null=True, blank=True)
+    client_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001 (NULL: unique only when given)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    models.Q(kind="rating", value__gte=1, value__lte=5)
+                    models.Q(kind="rating", value__isnull=False, value__gte=1, value__lte=5)
                     | (~models.Q(kind="rating") & models.Q(value__isnull=True))
                 ),
                 name="interaction_rating_value_1_to_5",

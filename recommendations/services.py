@@ -194,3 +194,31 @@ def coengagement_refresh() -> int:
         batch_size=5000,
     )
     return len(pairs)
+
+
+def ranker_fit(*, min_users: int = 5, store: bool = True) -> dict:
+    """Fit blend weights on a time-held-out split of the platform's interactions; optionally store a new version."""
+    from django.core.cache import cache
+    from django.db.models import Max
+
+    from recommendations.evaluation import data
+    from recommendations.evaluation.recommenders import Platform
+    from recommendations.evaluation.splits import Split
+    from recommendations.models import RankerWeights
+
+    dataset = data.from_platform()
+    if dataset.n_items == 0 or len(dataset.users) == 0:
+        raise ValueError("No embedded items or interactions to fit on yet.")
+    recommender = Platform(bio_vectors=dataset.bio_vectors)
+    recommender.fit(Split("all", dataset, {}), dataset.vectors)
+    report = recommender.fit_report
+    if report.get("users", 0) < min_users:
+        raise ValueError(f"Only {report.get('users', 0)} users have held-out activity; need at least {min_users}.")
+    trained_on = {"users": report["users"], "interactions": int(len(dataset.users)), "items": dataset.n_items}
+    result = {"weights": recommender.weights, "metrics": report, "trained_on": trained_on}
+    if store:
+        version = (RankerWeights.objects.aggregate(latest=Max("version"))["latest"] or 0) + 1
+        RankerWeights.objects.create(version=version, weights=recommender.weights, metrics=report, trained_on=trained_on)
+        cache.delete("ranker-weights")
+        result["version"] = version
+    return result

@@ -13,6 +13,16 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_catalog():
+    """The recommender keeps item vectors in a per-process cache; each test has its own rows."""
+    from recommendations.catalog import reset_catalog
+
+    reset_catalog()
+    yield
+    reset_catalog()
+
+
 @pytest.fixture
 def domains(db):
     return {

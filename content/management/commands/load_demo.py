@@ -18,5 +18,4 @@ class Command(BaseCommand):
                 f"(password '{demo.DEMO_PASSWORD}')"
             )
         )
-        if demo.admin_ensure(username=admin_username, password=admin_password):
-            self.stdout.write(self.style.SUCCESS(f"Created admin '{admin_username}' with password '{admin_password}'"))
+        self.stdout.write(self.style.SUCCESS(demo.admin_ensure(username=admin_username, password=admin_password)))

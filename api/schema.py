@@ -1,0 +1,24 @@
+"""Shared pieces of the OpenAPI description."""
+
+from drf_spectacular.utils import OpenApiResponse
+
+from api.serializers import ErrorSerializer
+
+_DESCRIPTIONS = {
+    400: "Invalid input; `fields` says which and why.",
+    401: "Not signed in: send `Authorization: Token <key>` or a session cookie.",
+    403: "Signed in but not allowed (not staff, or missing CSRF token on a session write).",
+    404: "No such object, or not yours.",
+    413: "Request body over the size limit.",
+    415: "Send JSON (`Content-Type: application/json`).",
+    429: "Throttled; retry after `Retry-After` seconds.",
+}
+
+
+def errors(*status_codes: int) -> dict[int, OpenApiResponse]:
+    """Error responses for @extend_schema; 429 applies to every endpoint."""
+    return {code: OpenApiResponse(ErrorSerializer, description=_DESCRIPTIONS[code]) for code in (*status_codes, 429)}
+
+
+READ_ERRORS = (400,)
+WRITE_ERRORS = (400, 401, 403, 413, 415)

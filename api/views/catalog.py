@@ -1,0 +1,148 @@
+"""Domains and items: anyone reads, staff write."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny, IsAdminUser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api import selectors
+from api.pagination import PagePagination
+from api.permissions import IsStaffOrReadOnly
+from api.schema import errors
+from api.serializers import (
+    paginated,
+    DomainSerializer,
+    ItemInputSerializer,
+    ItemListFiltersSerializer,
+    ItemSerializer,
+    ItemUpsertRequestSerializer,
+    ItemUpsertResponseSerializer,
+    SimilarItemsSerializer,
+    SimilarParamsSerializer,
+)
+from content import services
+from content.models import Domain
+from recommendations import selectors as rec_selectors
+
+ITEM_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Item id.")
+
+
+class DomainListApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=["catalog"], summary="List the content domains", responses={200: DomainSerializer(many=True), **errors()})
+    def get(self, request):
+        return Response(DomainSerializer(Domain.objects.all(), many=True).data)
+
+
+class ItemListApi(APIView):
+    permission_classes = [IsStaffOrReadOnly]
+
+    @extend_schema(
+        tags=["catalog"],
+        summary="List active items",
+        parameters=[ItemListFiltersSerializer],
+        responses={200: paginated(ItemSerializer), **errors(400, 404)},
+    )
+    def get(self, request):
+        filters = ItemListFiltersSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        paginator = PagePagination()
+        page = paginator.paginate_queryset(selectors.item_list(**filters.validated_data), request, view=self)
+        return paginator.get_paginated_response(ItemSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=["catalog"],
+        summary="Create an item (staff); it is embedded in the background",
+        request=ItemInputSerializer,
+        responses={201: ItemSerializer, **errors(400, 401, 403, 413, 415)},
+    )
+    def post(self, request):
+        serializer = ItemInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        item = services.item_create(**serializer.validated_data)
+        return Response(ItemSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+class ItemDetailApi(APIView):
+    permission_classes = [IsStaffOrReadOnly]
+
+    def _item(self, request, pk: int):
+        return get_object_or_404(selectors.item_visible(user=request.user), pk=pk)
+
+    @extend_schema(tags=["catalog"], summary="One item", parameters=[ITEM_ID], responses={200: ItemSerializer, **errors(404)})
+    def get(self, request, pk: int):
+        return Response(ItemSerializer(self._item(request, pk)).data)
+
+    @extend_schema(
+        tags=["catalog"],
+        summary="Change an item (staff); a changed text is re-embedded",
+        parameters=[ITEM_ID],
+        request=ItemInputSerializer(partial=True),
+        responses={200: ItemSerializer, **errors(400, 401, 403, 404, 413, 415)},
+    )
+    def patch(self, request, pk: int):
+        item = self._item(request, pk)
+        serializer = ItemInputSerializer(instance=item, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        item = services.item_update(item=item, **serializer.validated_data)
+        return Response(ItemSerializer(item).data)
+
+    @extend_schema(
+        tags=["catalog"],
+        summary="Deactivate an item (staff); it leaves lists and feeds but its history stays",
+        parameters=[ITEM_ID],
+        responses={204: None, **errors(401, 403, 404)},
+    )
+    def delete(self, request, pk: int):
+        services.item_deactivate(item=self._item(request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ItemSimilarApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["recommendations"],
+        summary="Items similar to this one",
+        parameters=[ITEM_ID, SimilarParamsSerializer],
+        responses={200: SimilarItemsSerializer, **errors(400, 404)},
+    )
+    def get(self, request, pk: int):
+        params = SimilarParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        item = get_object_or_404(selectors.item_list(), pk=pk)
+        user = request.user if request.user.is_authenticated else None
+        entries = rec_selectors.similar_items(item=item, user=user, limit=params.validated_data["limit"])
+        return Response(SimilarItemsSerializer({"results": entries}).data)
+
+
+class ItemBulkUpsertApi(APIView):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        tags=["catalog"],
+        summary="Create or update many items matched on external_id (staff)",
+        description=(
+            "All rows are checked first; if any is invalid nothing is saved and `fields.items` lists the errors by "
+            "position. Fields a row leaves out keep their current value. At most `API_MAX_BATCH` (500) rows."
+        ),
+        request=ItemUpsertRequestSerializer,
+        responses={200: ItemUpsertResponseSerializer, **errors(400, 401, 403, 413, 415)},
+    )
+    def post(self, request):
+        serializer = ItemUpsertRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        results = services.items_upsert(rows=serializer.validated_data["items"])
+        created = sum(1 for _, was_created in results if was_created)
+        body = {
+            "created": created,
+            "updated": len(results) - created,
+            "results": [
+                {"id": item.pk, "external_id": item.external_id, "status": "created" if was_created else "updated"}
+                for item, was_created in results
+            ],
+        }
+        return Response(ItemUpsertResponseSerializer(body).data)

@@ -1,0 +1,74 @@
+"""Personal feed and the popular-and-fresh feed, paged with an opaque cursor."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+from rest_framework.views import APIView
+
+from api.pagination import MAX_FEED_OFFSET, cursor_encode
+from api.schema import errors
+from api.serializers import FeedPageSerializer, FeedParamsSerializer, PageParamsSerializer
+from recommendations import selectors as rec_selectors
+from recommendations.types import Feed
+
+
+def feed_page(request, feed: Feed) -> dict:
+    has_next = feed.next_offset is not None and feed.next_offset <= MAX_FEED_OFFSET
+    next_cursor = cursor_encode(feed.next_offset) if has_next else None
+    url = request.build_absolute_uri()
+    return {
+        "results": feed.entries,
+        "next": replace_query_param(url, "cursor", next_cursor) if next_cursor else None,
+        "next_cursor": next_cursor,
+        "total": feed.total,
+    }
+
+
+class FeedApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["recommendations"],
+        summary="Your feed: what to look at next, each with the reason it was picked",
+        description=(
+            "Signed in: personal, built from your bio, feedback and preferred domains; `q` steers it with free text. "
+            "Anonymous: the popular-and-fresh feed (same as `/popular/`). Follow `next` (or pass `next_cursor` as "
+            "`cursor`) for more."
+        ),
+        parameters=[FeedParamsSerializer],
+        responses={200: FeedPageSerializer, **errors(400)},
+    )
+    def get(self, request):
+        params = FeedParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        feed = rec_selectors.feed_for_user(
+            user=request.user if request.user.is_authenticated else None,
+            query=data["q"],
+            domain=data.get("domain"),
+            explore=data.get("explore"),
+            offset=data.get("cursor", 0),
+            limit=data["page_size"],
+            exclude_seen=data["exclude_seen"],
+        )
+        return Response(FeedPageSerializer(feed_page(request, feed)).data)
+
+
+class PopularApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["recommendations"],
+        summary="Popular and fresh items, the same for everyone",
+        parameters=[PageParamsSerializer],
+        responses={200: FeedPageSerializer, **errors(400)},
+    )
+    def get(self, request):
+        params = PageParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        feed = rec_selectors.popular_and_fresh(
+            domain=data.get("domain"), offset=data.get("cursor", 0), limit=data["page_size"]
+        )
+        return Response(FeedPageSerializer(feed_page(request, feed)).data)

@@ -1,0 +1,70 @@
+"""The signed-in user's own profile, interests and domain preferences; there is no way to name another user."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.schema import errors
+from api.serializers import (
+    DomainPreferencesSerializer,
+    InterestSummarySerializer,
+    ProfileInputSerializer,
+    ProfileSerializer,
+)
+from content import services
+from recommendations import selectors as rec_selectors
+
+
+class ProfileApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["me"], summary="Your profile", responses={200: ProfileSerializer, **errors(401)})
+    def get(self, request):
+        return Response(ProfileSerializer(services.profile_get_or_create(user=request.user)).data)
+
+    @extend_schema(
+        tags=["me"],
+        summary="Change your display name, bio or explore setting",
+        description="A changed bio is embedded in the background and reshapes your feed.",
+        request=ProfileInputSerializer,
+        responses={200: ProfileSerializer, **errors(400, 401, 403, 413, 415)},
+    )
+    def patch(self, request):
+        serializer = ProfileInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        profile = services.profile_update(user=request.user, **serializer.validated_data)
+        return Response(ProfileSerializer(profile).data)
+
+
+class InterestsApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=["me"],
+        summary="What the recommender believes you like: per-domain scores and interests",
+        responses={200: InterestSummarySerializer, **errors(401)},
+    )
+    def get(self, request):
+        return Response(InterestSummarySerializer(rec_selectors.interest_summary(user=request.user)).data)
+
+
+class DomainPreferencesApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["me"], summary="Your preferred domains", responses={200: DomainPreferencesSerializer, **errors(401)})
+    def get(self, request):
+        profile = services.profile_get_or_create(user=request.user)
+        return Response(DomainPreferencesSerializer({"domains": profile.preferred_domains.all()}).data)
+
+    @extend_schema(
+        tags=["me"],
+        summary="Replace your preferred domains",
+        request=DomainPreferencesSerializer,
+        responses={200: DomainPreferencesSerializer, **errors(400, 401, 403, 413, 415)},
+    )
+    def put(self, request):
+        serializer = DomainPreferencesSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        profile = services.profile_update(user=request.user, preferred_domains=serializer.validated_data["domains"])
+        return Response(DomainPreferencesSerializer({"domains": profile.preferred_domains.all()}).data)

@@ -1,0 +1,64 @@
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from recommendations.models import CoEngagement, InterestProfile, ItemStats, RankerWeights
+from recommendations.selectors import feed_for_user, interest_summary
+
+
+@admin.register(InterestProfile)
+class InterestProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "positive_count", "negative_count", "computed_at", "preview_link"]
+    search_fields = ["user__username"]
+    readonly_fields = ["user", "domain_scores", "positive_count", "negative_count", "computed_at"]
+    exclude = ["negative", "positive_items"]
+
+    @admin.display(description="Feed")
+    def preview_link(self, obj):
+        return format_html('<a href="{}">Preview feed</a>', reverse("admin:recommendations_feed_preview", args=[obj.user_id]))
+
+    def get_urls(self):
+        preview = path(
+            "preview/<int:user_id>/",
+            self.admin_site.admin_view(self.feed_preview),
+            name="recommendations_feed_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    def feed_preview(self, request, user_id: int):
+        """What this user would see now, with each entry's reason and signal contributions."""
+        user = get_object_or_404(get_user_model(), pk=user_id)
+        feed = feed_for_user(user=user, limit=30)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Feed preview for {user}",
+            "subject": user,
+            "feed": feed,
+            "summary": interest_summary(user=user),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/recommendations/feed_preview.html", context)
+
+
+@admin.register(RankerWeights)
+class RankerWeightsAdmin(admin.ModelAdmin):
+    list_display = ["version", "is_active", "created_at", "metrics"]
+    readonly_fields = ["version", "weights", "metrics", "trained_on", "created_at"]
+
+
+@admin.register(ItemStats)
+class ItemStatsAdmin(admin.ModelAdmin):
+    list_display = ["item", "engagement", "popularity", "trending", "updated_at"]
+    ordering = ["-popularity"]
+    list_select_related = ["item"]
+    raw_id_fields = ["item"]
+
+
+@admin.register(CoEngagement)
+class CoEngagementAdmin(admin.ModelAdmin):
+    list_display = ["item", "neighbor", "score"]
+    raw_id_fields = ["item", "neighbor"]
+    list_select_related = ["item", "neighbor"]

@@ -1,0 +1,35 @@
+import numpy as np
+
+from recommendations.ranking import intra_list_diversity
+
+
+def recall_at_k(recommended: list[int], relevant: set[int], k: int = 10) -> float:
+    """Hits over what could be found in k slots (min(|relevant|, k)), so a perfect list scores 1."""
+    return len(set(recommended[:k]) & relevant) / min(len(relevant), k) if relevant else 0.0
+
+
+def ndcg_at_k(recommended: list[int], relevant: set[int], k: int = 10) -> float:
+    dcg = sum(1.0 / np.log2(rank + 2) for rank, item in enumerate(recommended[:k]) if item in relevant)
+    ideal = sum(1.0 / np.log2(rank + 2) for rank in range(min(len(relevant), k)))
+    return dcg / ideal if ideal else 0.0
+
+
+def novelty(recommended: list[int], item_popularity: np.ndarray, n_users: int) -> float:
+    """Mean self-information of the recommended items: higher means less obvious picks."""
+    if not recommended:
+        return 0.0
+    share = (item_popularity[recommended] + 1.0) / (n_users + 1.0)
+    return float(np.mean(-np.log2(share)))
+
+
+def summarize(lists: dict[int, list[int]], test: dict[int, set[int]], vectors: np.ndarray, item_popularity: np.ndarray, n_users: int, universe: int, k: int = 10) -> dict:
+    users = [user for user in test if user in lists]
+    recommended = {item for user in users for item in lists[user][:k]}
+    return {
+        "users": len(users),
+        "recall@10": round(float(np.mean([recall_at_k(lists[u], test[u], k) for u in users])), 4),
+        "ndcg@10": round(float(np.mean([ndcg_at_k(lists[u], test[u], k) for u in users])), 4),
+        "coverage": round(len(recommended) / max(universe, 1), 4),
+        "diversity": round(float(np.mean([intra_list_diversity(vectors[lists[u][:k]]) for u in users])), 4),
+        "novelty": round(float(np.mean([novelty(lists[u][:k], item_popularity, n_users) for u in users])), 4),
+    }

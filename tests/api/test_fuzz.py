@@ -1,0 +1,63 @@
+"""Property-based requests against the live schema: no 5xx, and every response matches what the schema promises."""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance, status_code_conformance
+
+from tests import factories
+
+CASES_PER_OPERATION = 50
+CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
+
+
+@pytest.fixture
+def fuzz_data(transactional_db, settings, embed_everything):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None, "auth": None},
+    }
+    settings.AXES_ENABLED = False
+    domains = [factories.DomainFactory(slug=slug) for slug in ("books", "movies", "podcasts")]
+    for number in range(6):
+        factories.ItemFactory(domain=domains[number % 3], external_id=f"fuzz-{number}")
+    staff = factories.UserFactory(username="fuzz-staff", is_staff=True)
+    factories.InteractionFactory(user=staff, item=factories.ItemFactory(domain=domains[0]), kind="like")
+    embed_everything()
+    return {"Authorization": f"Token {Token.objects.create(user=staff).key}"}
+
+
+@pytest.mark.slow
+def test_every_operation_survives_generated_requests(live_server, fuzz_data):
+    schema = schemathesis.openapi.from_url(live_server.url + "/api/v1/schema/")
+    counts = {}
+    failures = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        calls = []
+
+        @hypothesis_settings(
+            max_examples=CASES_PER_OPERATION,
+            phases=[Phase.explicit, Phase.generate],
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(case=operation.as_strategy())
+        def run(case):
+            response = case.call(base_url=live_server.url, headers=fuzz_data)
+            calls.append(response.status_code)
+            case.validate_response(response, checks=CHECKS, headers=fuzz_data)
+
+        try:
+            run()
+        except (Exception, BaseExceptionGroup) as exc:  # collect every operation's failure, report them together
+            failures.append(f"{operation.label}: {exc}")
+        counts[operation.label] = len(calls)
+    print("\n".join(f"{label}: {count} cases" for label, count in sorted(counts.items())))
+    assert not failures, "\n\n".join(failures)
+    assert len(counts) == 21
+    assert all(count >= CASES_PER_OPERATION for count in counts.values()), counts

@@ -1,0 +1,23 @@
+from django import template
+
+from web.selectors import domain_list
+
+register = template.Library()
+
+
+@register.simple_tag
+def nav_domains():
+    """Domains for the header navigation, available on every page without a context processor."""
+    return list(domain_list())
+
+
+@register.filter
+def state(states: dict, item_id: int) -> dict:
+    """The feedback states of one item from a {item id: {kind: interaction}} mapping."""
+    return states.get(item_id, {})
+
+
+@register.filter
+def is_web_url(url: str) -> bool:
+    """Only http(s) links are rendered, so a stored javascript: URL can never become a link."""
+    return isinstance(url, str) and url.lower().startswith(("http://", "https://"))

@@ -1,0 +1,70 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from content.models import Interaction
+from content.services import interaction_record
+from recommendations.selectors import similar_items
+from web.forms import FeedbackForm
+from web.selectors import feedback_states, item_get_active
+from web.services import feedback_toggle
+from web.views.helpers import redirect_back, user_or_none
+
+SIMILAR_LIMIT = 6
+
+DONE_MESSAGES = {
+    (Interaction.Kind.LIKE, True): "Liked. We'll show you more like it.",
+    (Interaction.Kind.LIKE, False): "Like removed.",
+    (Interaction.Kind.DISLIKE, True): "Noted: fewer items like this.",
+    (Interaction.Kind.DISLIKE, False): "Dislike removed.",
+    (Interaction.Kind.SAVE, True): "Saved for later.",
+    (Interaction.Kind.SAVE, False): "Removed from saved.",
+    (Interaction.Kind.HIDE, True): "Hidden. It won't appear in your feed again (undo it from your profile).",
+    (Interaction.Kind.HIDE, False): "No longer hidden.",
+    (Interaction.Kind.RATING, True): "Rating saved.",
+    (Interaction.Kind.RATING, False): "Rating removed.",
+}
+
+
+def _item_or_404(pk: int):
+    item = item_get_active(pk=pk)
+    if item is None:
+        raise Http404("No such item.")
+    return item
+
+
+def item_detail(request, pk: int):
+    item = _item_or_404(pk)
+    if request.user.is_authenticated:
+        interaction_record(user=request.user, item=item, kind=Interaction.Kind.VIEW)
+    similar = similar_items(item=item, user=user_or_none(request), limit=SIMILAR_LIMIT)
+    states = feedback_states(user=request.user, item_ids=[item.pk, *(entry.item.pk for entry in similar)])
+    item_states = states.get(item.pk, {})
+    rating = item_states.get(Interaction.Kind.RATING)
+    context = {
+        "item": item,
+        "item_states": item_states,
+        "states": states,
+        "rating": int(rating.value) if rating else None,
+        "similar": similar,
+    }
+    return render(request, "web/item_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_feedback(request, pk: int):
+    item = _item_or_404(pk)
+    # A GET lands here only after logging in from a feedback button; send the user to the item.
+    if request.method == "GET":
+        return redirect(item)
+    form = FeedbackForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+        return redirect_back(request, item.get_absolute_url())
+    kind = form.cleaned_data["kind"]
+    is_set = feedback_toggle(user=request.user, item=item, kind=kind, value=form.cleaned_data.get("value"))
+    messages.success(request, DONE_MESSAGES[(kind, is_set)])
+    return redirect_back(request, item.get_absolute_url())
