@@ -87,7 +87,7 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     if getattr(api_exc, "auth_header", None):
         headers["WWW-Authenticate"] = api_exc.auth_header
     if getattr(api_exc, "wait", None):
-        headers["Retry-After"] = "%d" % api_exc.wait
+        headers["Retry-After"] = str(int(api_exc.wait))
     if isinstance(api_exc, exceptions.ValidationError):
         fields = _validation_fields(api_exc.detail)
         body = error_body("invalid", _first_message(fields) or "Invalid input.", fields)

@@ -9,7 +9,16 @@ from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-from content.models import BIO_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, MAX_TAGS, TITLE_MAX_LENGTH, Domain, Interaction, Item, Profile
+from content.models import (
+    BIO_MAX_LENGTH,
+    DESCRIPTION_MAX_LENGTH,
+    MAX_TAGS,
+    TITLE_MAX_LENGTH,
+    Domain,
+    Interaction,
+    Item,
+    Profile,
+)
 from recommendations.types import MAX_QUERY_LENGTH
 
 # --- Errors ------------------------------------------------------------------------------------

@@ -97,31 +97,10 @@ def interaction_record(
     client_id: str | None = None,
 ) -> tuple[Interaction, bool]:
     """Record feedback; returns (interaction, created). A repeated client_id returns the first row."""
-    from recommendations import tasks as rec_tasks
-
-    if client_id:
-        existing = Interaction.objects.filter(user=user, client_id=client_id).first()
-        if existing:
-            return existing, False
-    if kind not in Interaction.Kind.values:
-        raise ValidationError({"kind": f"Unknown interaction kind '{kind}'."})
-    if kind == Interaction.Kind.RATING and (value is None or not 1 <= value <= 5):
-        raise ValidationError({"value": "A rating needs a value from 1 to 5."})
-    if kind != Interaction.Kind.RATING:
-        value = None
-    extra = {"created_at": created_at} if created_at else {}
-    if kind in Interaction.STATE_KINDS:
-        opposite = {Interaction.Kind.LIKE: Interaction.Kind.DISLIKE, Interaction.Kind.DISLIKE: Interaction.Kind.LIKE}
-        if kind in opposite:
-            Interaction.objects.filter(user=user, item=item, kind=opposite[kind]).delete()
-        interaction, created = Interaction.objects.update_or_create(
-            user=user, item=item, kind=kind, defaults={"value": value, "client_id": client_id, **extra}
-        )
-    else:
-        interaction = Interaction.objects.create(user=user, item=item, kind=kind, client_id=client_id, **extra)
-        created = True
-    enqueue_on_commit(rec_tasks.refresh_user_interests, user.pk)
-    return interaction, created
+    [(interaction, outcome)] = interactions_record_batch(
+        user=user, entries=[{"item": item, "kind": kind, "value": value, "created_at": created_at, "client_id": client_id}]
+    )
+    return interaction, outcome == InteractionOutcome.CREATED
 
 
 @transaction.atomic
@@ -190,7 +169,7 @@ def _interaction_write(
     created_at: datetime | None = None,
     client_id: str | None = None,
 ) -> tuple[Interaction, str]:
-    """interaction_record's rules without its enqueue, so a batch refreshes the user's interests once."""
+    """Validate and write one interaction; like and dislike replace each other, states are one row each."""
     if client_id:
         existing = Interaction.objects.filter(user=user, client_id=client_id).first()
         if existing:
@@ -228,7 +207,7 @@ def _interaction_write(
 
 @transaction.atomic
 def interactions_record_batch(*, user: AbstractBaseUser, entries: list[dict]) -> list[tuple[Interaction, str]]:
-    """Record many interactions (keyword arguments of interaction_record) for one user.
+    """Record interactions (keyword arguments of interaction_record) for one user, refreshing interests once.
 
     Returns (interaction, outcome) per entry in order; an entry whose client_id was seen before is a duplicate
     and changes nothing, so a retried batch is never counted twice.

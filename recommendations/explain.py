@@ -4,6 +4,9 @@ import numpy as np
 
 from recommendations.ranking import Candidates
 
+# Below this cosine, "matches your bio" or "because you liked" would be a stretch (MiniLM: unrelated texts score ~0-0.2).
+MEANINGFUL_SIMILARITY = 0.3
+
 
 def _domain_name(context: dict, slug: str) -> str:
     return context["catalog"].domain_names.get(slug, slug.title())
@@ -14,13 +17,17 @@ def _most_similar_liked(candidates: Candidates, row: int, context: dict) -> int 
     if len(liked) == 0:
         return None
     similarity = catalog.vectors_for(liked) @ candidates.vectors[row]
-    return int(catalog.item_ids[liked[int(np.argmax(similarity))]])
+    best = int(np.argmax(similarity))
+    return int(catalog.item_ids[liked[best]]) if similarity[best] >= MEANINGFUL_SIMILARITY else None
 
 
 def _closest_bio_phrase(candidates: Candidates, row: int, context: dict) -> str:
     phrases = [interest for interest in context["model"].interests if interest.source == "bio"]
-    best = max(phrases, key=lambda interest: float(interest.vector @ candidates.vectors[row]))
-    return best.label
+    if not phrases:
+        return ""
+    similarity = [float(interest.vector @ candidates.vectors[row]) for interest in phrases]
+    best = int(np.argmax(similarity))
+    return phrases[best].label if similarity[best] >= MEANINGFUL_SIMILARITY else ""
 
 
 def _quote(text: str, limit: int = 60) -> str:
@@ -43,16 +50,18 @@ def explain(candidates: Candidates, row: int, signals: dict[str, float], context
         anchor = context["anchors"].get(int(candidates.item_ids[row]))
         if anchor in titles:
             return f"Because you liked {titles[anchor]}", "collaborative"
-    if strongest in ("sem_history", "collab"):
+    if strongest in ("sem_history", "sem_items", "collab"):
         anchor = _most_similar_liked(candidates, row, context)
         if anchor in titles:
             return f"Because you liked {titles[anchor]}", "liked"
-    if strongest == "sem_bio" or (strongest is None and context["model"].interests):
-        phrase = _closest_bio_phrase(candidates, row, context) if any(i.source == "bio" for i in context["model"].interests) else ""
+    if strongest in ("sem_bio", "sem_history", "sem_items", None):
+        phrase = _closest_bio_phrase(candidates, row, context)
         if phrase:
             return f"Matches your bio: '{_quote(phrase)}'", "bio"
-    if strongest == "freshness" or source == "fresh":
+    if strongest == "freshness" or source == "fresh" or candidates.freshness[row] > 0.5:
         return f"New in {domain}", "fresh"
     if candidates.trending[row] > 0.3:
         return f"Popular in {domain} this week", "trending"
-    return f"Popular in {domain}", "popular"
+    if candidates.popularity[row] > 0:
+        return f"Popular in {domain}", "popular"
+    return f"Something different: {domain}", "explore"

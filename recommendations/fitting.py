@@ -21,22 +21,23 @@ def ndcg_at_k(scores: np.ndarray, relevant: np.ndarray, k: int = 10) -> float:
 
 
 def fit_weights(
-    features: dict[str, np.ndarray],
-    relevant: np.ndarray,
-    allowed: np.ndarray,
+    tasks: list[tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]],
     *,
     trials: int = 300,
     seed: int = 0,
     k: int = 10,
 ) -> tuple[dict[str, float], dict]:
-    """Random search over non-negative weights (negative for push-away signals), scored by NDCG@k.
+    """Random search over non-negative weights (negative for push-away signals), scored by mean NDCG@k over tasks.
 
-    features: name -> (n_users, n_items); relevant/allowed: boolean (n_users, n_items).
-    The default weights and each single signal alone are always among the trials, so the fit is
-    never worse on this data than any of them.
+    Each task is (features: name -> (n_users, n_items), relevant, allowed: boolean (n_users, n_items)),
+    e.g. finding what people did next, and finding it among brand-new items. The default weights and
+    each single signal alone are always among the trials, so the fit is never worse on this data than any of them.
     """
-    names = [name for name in FEATURES if name in features and np.any(features[name])]
-    stacked = np.stack([features[name] for name in names], axis=-1).astype(np.float32)
+    names = [name for name in FEATURES if any(name in features and np.any(features[name]) for features, _, _ in tasks)]
+    stacks = [
+        (np.stack([features.get(name, np.zeros_like(relevant, dtype=np.float32)) for name in names], axis=-1).astype(np.float32), relevant, allowed)
+        for features, relevant, allowed in tasks
+    ]
     rng = np.random.default_rng(seed)
     candidates = [np.array([DEFAULT_WEIGHTS.get(name, 0.0) for name in names])]
     candidates += [np.eye(len(names))[index] for index, name in enumerate(names) if name not in NON_POSITIVE]
@@ -48,8 +49,7 @@ def fit_weights(
     best, best_score, history = None, -1.0, []
     for weights in candidates:
         signed = np.array([-abs(w) if name in NON_POSITIVE else abs(w) for name, w in zip(names, weights, strict=True)])
-        scores = np.where(allowed, stacked @ signed, -np.inf)
-        score = ndcg_at_k(scores, relevant, k)
+        score = float(np.mean([ndcg_at_k(np.where(allowed, stacked @ signed, -np.inf), relevant, k) for stacked, relevant, allowed in stacks]))
         history.append(score)
         if score > best_score:
             best, best_score = signed, score
@@ -57,7 +57,7 @@ def fit_weights(
     best = best / max(np.abs(best).max(), 1e-9)
     fitted = {name: round(float(value), 4) for name, value in zip(names, best, strict=True)}
     fitted = {name: fitted.get(name, 0.0) for name in FEATURES}
-    if not np.any(features.get("query", np.zeros(1))):
+    if "query" not in names:
         # Offline logs carry no free-text requests; keep the query weight as designed.
         fitted["query"] = DEFAULT_WEIGHTS["query"]
     return fitted, {"ndcg@10": round(best_score, 4), "default_ndcg@10": round(history[0], 4), "trials": len(candidates)}

@@ -7,11 +7,12 @@ import numpy as np
 
 from recommendations.interests import InterestModel
 
-FEATURES = ("sem_history", "sem_bio", "query", "collab", "popularity", "freshness", "negative")
+FEATURES = ("sem_history", "sem_items", "sem_bio", "query", "collab", "popularity", "freshness", "negative")
 
 # Used until `fit_ranker` has stored weights fitted on the platform's own interactions.
 DEFAULT_WEIGHTS = {
     "sem_history": 1.0,
+    "sem_items": 0.5,
     "sem_bio": 1.0,
     "query": 2.5,
     "collab": 0.5,
@@ -59,6 +60,10 @@ def features(candidates: Candidates, model: InterestModel, query_vector: np.ndar
     evidence = model.history_evidence
     trust = evidence / (evidence + 3.0)
     result["sem_history"] *= trust
+    if model.positive_vectors is not None and len(model.positive_vectors):
+        # Interest centres blur a varied history; the single closest liked item keeps the specifics
+        # (on MovieLens cold items it beat the mean of the closest 2, 3, 10 or 25).
+        result["sem_items"] = (candidates.vectors @ model.positive_vectors.T).max(axis=1) * trust
     result["collab"] = candidates.collab * trust
     result["sem_bio"] *= 1.0 - 0.5 * trust
     if query_vector is not None:

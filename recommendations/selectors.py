@@ -116,6 +116,8 @@ def _rank_for_user(user, *, query, domain, explore, exclude_seen, interactions) 
         catalog = get_catalog()
     with stage("interests"):
         model = load_interest_model(user_id=user.pk)
+        liked_rows = catalog.rows(_strongest(model))
+        model.positive_vectors = catalog.vectors_for(liked_rows) if len(liked_rows) else None
     with stage("query_embedding"):
         query_vector = _encode_query(query)
     excluded = _excluded(interactions, exclude_seen)
@@ -146,6 +148,10 @@ def _rank_for_user(user, *, query, domain, explore, exclude_seen, interactions) 
     return _score_and_order(
         catalog, pool, model, query=query, query_vector=query_vector, explore=explore, collab=(collab_scores, collab_anchors), now=now
     )
+
+
+def _strongest(model: InterestModel, limit: int = 200) -> list[int]:
+    return sorted(model.positive_items, key=model.positive_items.get, reverse=True)[:limit]
 
 
 def _home_domains(catalog: Catalog, model: InterestModel) -> list[str]:
@@ -190,7 +196,7 @@ def _score_and_order(catalog, pool, model, *, query, query_vector, explore, coll
         order = ranking.diversify(candidates, scores, explore=explore, limit=FEED_DEPTH)
         order = _with_exploration(candidates, order, scores, explore)
     with stage("reasons"):
-        liked = sorted(model.positive_items, key=model.positive_items.get, reverse=True)[:200]
+        liked = _strongest(model)
         context = {
             "query": query,
             "model": model,

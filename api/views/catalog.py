@@ -7,12 +7,10 @@ from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api import selectors
 from api.pagination import PagePagination
 from api.permissions import IsStaffOrReadOnly
 from api.schema import errors
 from api.serializers import (
-    paginated,
     DomainSerializer,
     ItemInputSerializer,
     ItemListFiltersSerializer,
@@ -21,8 +19,9 @@ from api.serializers import (
     ItemUpsertResponseSerializer,
     SimilarItemsSerializer,
     SimilarParamsSerializer,
+    paginated,
 )
-from content import services
+from content import selectors, services
 from content.models import Domain
 from recommendations import selectors as rec_selectors
 

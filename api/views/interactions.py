@@ -8,11 +8,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api import selectors
 from api.pagination import PagePagination
 from api.schema import errors
 from api.serializers import (
-    paginated,
     InteractionBatchEnvelopeSerializer,
     InteractionBatchRequestSerializer,
     InteractionBatchResponseSerializer,
@@ -20,8 +18,9 @@ from api.serializers import (
     InteractionListFiltersSerializer,
     InteractionRecordedSerializer,
     InteractionSerializer,
+    paginated,
 )
-from content import services
+from content import selectors, services
 
 INTERACTION_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Interaction id.")
 

@@ -156,15 +156,30 @@ class Platform(Recommender):
         return candidates, ranking.features(candidates, model)
 
     def _fit_on_held_out(self, split) -> tuple[dict, dict]:
-        """Fit weights on a temporal split *inside* the training data, never on the test interactions."""
-        from recommendations.evaluation.splits import temporal
+        """Fit weights inside the training data, never on the test interactions, on two tasks at once:
+        finding what people did next, and finding it among items nobody has touched yet."""
+        from recommendations.evaluation.splits import cold_items, temporal
 
-        inner = temporal(split.train)
-        inner_matrix = interaction_matrix(inner)
         saved = self.neighbour_matrix
+        tasks, users_seen = [], 0
+        for inner in (temporal(split.train), cold_items(split.train, share=0.1, seed=1)):
+            task = self._validation_task(inner)
+            if task is not None:
+                tasks.append(task)
+                users_seen += len(task[1])
+        self.neighbour_matrix = saved
+        if not tasks:
+            return dict(ranking.DEFAULT_WEIGHTS), {"users": 0}
+        weights, report = fit_weights(tasks)
+        return weights, {"users": users_seen, "tasks": len(tasks), **report}
+
+    def _validation_task(self, inner):
+        inner_matrix = interaction_matrix(inner)
         self.neighbour_matrix = neighbor_matrix(item_neighbors(inner_matrix, self.neighbours), inner_matrix.shape[1]).T.tocsr()
         inner_events = self._events_by_user(inner.train)
         users = sorted(inner.test)[: self.fit_users]
+        if not users:
+            return None
         stacks: dict[str, list] = {name: [] for name in ranking.FEATURES}
         relevant, allowed = [], []
         for user in users:
@@ -174,15 +189,13 @@ class Platform(Recommender):
             row = np.zeros(len(self.vectors), dtype=bool)
             row[list(inner.test[user])] = True
             relevant.append(row)
-            seen = np.zeros(len(self.vectors), dtype=bool)
-            seen[inner_matrix[user].indices] = True
-            allowed.append(~seen)
-        self.neighbour_matrix = saved
-        if not users:
-            return dict(ranking.DEFAULT_WEIGHTS), {"users": 0}
-        features = {name: np.stack(values) for name, values in stacks.items()}
-        weights, report = fit_weights(features, np.stack(relevant), np.stack(allowed))
-        return weights, {"users": len(users), **report}
+            permitted = np.ones(len(self.vectors), dtype=bool)
+            if inner.candidate_items is not None:
+                permitted[:] = False
+                permitted[inner.candidate_items] = True
+            permitted[inner_matrix[user].indices] = False
+            allowed.append(permitted)
+        return {name: np.stack(values) for name, values in stacks.items()}, np.stack(relevant), np.stack(allowed)
 
     def recommend(self, user, allowed, k=10):
         candidates, values = self._features(user, self._events.get(user, []), self.matrix[user])

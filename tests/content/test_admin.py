@@ -111,7 +111,9 @@ def item_form_data(books, **overrides):
     }
 
 
-def test_adding_an_item_in_the_admin_saves_it_and_queues_embedding(admin_client, books, sent_tasks, django_capture_on_commit_callbacks):
+def test_adding_an_item_in_the_admin_saves_it_and_queues_embedding(
+    admin_client, books, sent_tasks, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(reverse("admin:content_item_add"), item_form_data(books))
 
@@ -136,7 +138,9 @@ def test_adding_an_item_in_the_admin_saves_it_and_queues_embedding(admin_client,
         ({"language": ""}, "language"),
     ],
 )
-def test_bad_item_in_the_admin_is_a_form_error(admin_client, books, sent_tasks, django_capture_on_commit_callbacks, overrides, field):
+def test_bad_item_in_the_admin_is_a_form_error(
+    admin_client, books, sent_tasks, django_capture_on_commit_callbacks, overrides, field
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(reverse("admin:content_item_add"), item_form_data(books, **overrides))
 
@@ -146,7 +150,9 @@ def test_bad_item_in_the_admin_is_a_form_error(admin_client, books, sent_tasks, 
     assert sent_tasks.calls == []
 
 
-def test_editing_a_bio_in_the_admin_queues_profile_embedding(admin_client, sent_tasks, django_capture_on_commit_callbacks):
+def test_editing_a_bio_in_the_admin_queues_profile_embedding(
+    admin_client, sent_tasks, django_capture_on_commit_callbacks
+):
     profile = factories.ProfileFactory(bio="Marine biologist.")
     data = {"user": profile.user.pk, "display_name": "Maya", "bio": "Amateur astronomer.", "explore": "0.5"}
 

@@ -1,5 +1,7 @@
 """The database refuses bad rows even when code skips model validation (objects.create, bulk paths)."""
 
+from contextlib import contextmanager
+
 import pytest
 from django.db import IntegrityError, transaction
 
@@ -9,21 +11,11 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
+@contextmanager
 def refused():
-    """IntegrityError inside a savepoint, so the test transaction stays usable."""
-    return _Refused()
-
-
-class _Refused:
-    def __enter__(self):
-        self._raises = pytest.raises(IntegrityError)
-        self._raises.__enter__()
-        self._atomic = transaction.atomic()
-        self._atomic.__enter__()
-
-    def __exit__(self, *exc_info):
-        self._atomic.__exit__(*exc_info)
-        return self._raises.__exit__(*exc_info)
+    """Expect an IntegrityError inside a savepoint, so the test transaction stays usable."""
+    with pytest.raises(IntegrityError), transaction.atomic():
+        yield
 
 
 @pytest.mark.parametrize("value", [0, 0.99, 5.01, 6, None])
@@ -37,7 +29,9 @@ def test_rating_outside_one_to_five_is_refused(value):
 
 @pytest.mark.parametrize("value", [1, 3.5, 5])
 def test_rating_inside_one_to_five_is_stored(value):
-    interaction = Interaction.objects.create(user=factories.UserFactory(), item=factories.ItemFactory(), kind="rating", value=value)
+    interaction = Interaction.objects.create(
+        user=factories.UserFactory(), item=factories.ItemFactory(), kind="rating", value=value
+    )
 
     assert Interaction.objects.get(pk=interaction.pk).value == value
 

@@ -19,9 +19,10 @@ def test_demo_loader_creates_a_varied_catalog_and_people():
     assert result["users"] == people.count() >= 20
     bio_only = Profile.objects.exclude(bio="").filter(user__interactions__isnull=True)
     assert bio_only.exists(), "someone starts from a bio alone"
-    domains_touched = {
-        user_id: count
-        for user_id, count in Interaction.objects.values("user").annotate(count=Count("item__domain", distinct=True)).values_list("user", "count")
-    }
+    domains_touched = dict(
+        Interaction.objects.values("user")
+        .annotate(count=Count("item__domain", distinct=True))
+        .values_list("user", "count")
+    )
     assert 1 in domains_touched.values(), "someone's history stays in one domain"
     assert any(count > 1 for count in domains_touched.values()), "someone's history spans domains"

@@ -15,18 +15,33 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 HAND_MADE = {
-    "sourdough": ("Sourdough baking at home", "Feed a wild yeast starter, shape the loaf and bake a crusty sourdough bread."),
-    "reef": ("Coral reef ecology", "How corals, reef fish and algae live together on tropical reefs under warming seas."),
-    "chess": ("Chess openings for club players", "The Sicilian, the Ruy Lopez and the Queen's Gambit explained move by move."),
+    "sourdough": (
+        "Sourdough baking at home",
+        "Feed a wild yeast starter, shape the loaf and bake a crusty sourdough bread.",
+    ),
+    "reef": (
+        "Coral reef ecology",
+        "How corals, reef fish and algae live together on tropical reefs under warming seas.",
+    ),
+    "chess": (
+        "Chess openings for club players",
+        "The Sicilian, the Ruy Lopez and the Queen's Gambit explained move by move.",
+    ),
     "jazz": ("Jazz saxophone", "Bebop phrasing, blues scales and improvising over chord changes on the tenor sax."),
-    "fundraising": ("Startup fundraising", "Pitch decks, seed rounds, term sheets and talking to venture capital investors."),
+    "fundraising": (
+        "Startup fundraising",
+        "Pitch decks, seed rounds, term sheets and talking to venture capital investors.",
+    ),
     "marathon": ("Marathon training", "Long runs, tempo work, tapering and race-day pacing for your first 42 km."),
 }
 
 
 @pytest.fixture
 def hand_made(books) -> dict[str, Item]:
-    items = {key: factories.ItemFactory(domain=books, title=title, description=text, tags=[]) for key, (title, text) in HAND_MADE.items()}
+    items = {
+        key: factories.ItemFactory(domain=books, title=title, description=text, tags=[])
+        for key, (title, text) in HAND_MADE.items()
+    }
     vectors.items_embed(item_ids=[item.pk for item in items.values()])
     return items
 
@@ -170,7 +185,9 @@ def test_orm_cosine_distance_orders_by_meaning(hand_made):
 
 def test_nearest_skips_inactive_items_and_filters_by_domain(hand_made, domains):
     Item.objects.filter(pk=hand_made["reef"].pk).update(is_active=False)
-    podcast = factories.ItemFactory(domain=domains["podcasts"], title="Ocean life podcast", description="Sharks, whales and coral reefs.")
+    podcast = factories.ItemFactory(
+        domain=domains["podcasts"], title="Ocean life podcast", description="Sharks, whales and coral reefs."
+    )
     vectors.items_embed(item_ids=[podcast.pk])
     query = get_encoder().encode_one("underwater marine life")
 

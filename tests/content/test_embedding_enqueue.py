@@ -39,10 +39,13 @@ def test_item_save_enqueues_embedding_of_the_item_after_commit(books, sent_tasks
 
 
 def test_nothing_is_enqueued_when_the_transaction_rolls_back(books, sent_tasks, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            services.item_create(domain=books, title="Never committed")
-            raise RuntimeError("the request failed after the save")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.item_create(domain=books, title="Never committed")
+        raise RuntimeError("the request failed after the save")
 
     assert callbacks == []
     assert sent_tasks.calls == []
@@ -94,7 +97,9 @@ def broker_down(monkeypatch):
     monkeypatch.setattr(tasks.embed_profile, "delay", refuse)
 
 
-def test_broker_outage_keeps_the_item_and_leaves_it_for_the_sweep(books, broker_down, django_capture_on_commit_callbacks):
+def test_broker_outage_keeps_the_item_and_leaves_it_for_the_sweep(
+    books, broker_down, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         item = services.item_create(domain=books, title="Saved while the broker was down")
 
@@ -113,7 +118,9 @@ def test_broker_outage_keeps_the_bio(broker_down, django_capture_on_commit_callb
     assert vectors.stale_profile_ids() == [profile.pk]
 
 
-def test_sweep_enqueues_items_the_outage_left_without_vector(books, broker_down, monkeypatch, django_capture_on_commit_callbacks):
+def test_sweep_enqueues_items_the_outage_left_without_vector(
+    books, broker_down, monkeypatch, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         item = services.item_create(domain=books, title="Saved while the broker was down")
     sent = []

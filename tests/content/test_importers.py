@@ -27,7 +27,9 @@ def write_csv(path, header, rows):
 
 
 def write_jsonl(path, lines):
-    path.write_text("\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n", encoding="utf-8"
+    )
     return path
 
 
@@ -82,7 +84,9 @@ def test_csv_row_with_more_values_than_columns_is_rejected(tmp_path, books):
 
 def test_reimporting_the_same_external_id_updates_instead_of_duplicating(item_csv, tmp_path):
     import_items(read_rows(item_csv))
-    changed = write_csv(tmp_path / "again.csv", ITEM_COLUMNS, [["b-1", "books", "The Sea Around Us (new edition)", "", ""]])
+    changed = write_csv(
+        tmp_path / "again.csv", ITEM_COLUMNS, [["b-1", "books", "The Sea Around Us (new edition)", "", ""]]
+    )
 
     report, saved_ids = import_items(read_rows(changed))
 
@@ -94,8 +98,13 @@ def test_reimporting_the_same_external_id_updates_instead_of_duplicating(item_cs
 
 
 def test_rows_without_language_get_the_default_and_updates_keep_the_stored_one(tmp_path, books):
-    first = write_jsonl(tmp_path / "first.jsonl", [{"external_id": "j-1", "domain": "books", "title": "Le Monde du silence", "language": "fr"}])
-    again = write_jsonl(tmp_path / "again.jsonl", [{"external_id": "j-1", "domain": "books", "title": "The Silent World"}])
+    first = write_jsonl(
+        tmp_path / "first.jsonl",
+        [{"external_id": "j-1", "domain": "books", "title": "Le Monde du silence", "language": "fr"}],
+    )
+    again = write_jsonl(
+        tmp_path / "again.jsonl", [{"external_id": "j-1", "domain": "books", "title": "The Silent World"}]
+    )
     other = write_jsonl(tmp_path / "other.jsonl", [{"external_id": "j-2", "domain": "books", "title": "Whale Songs"}])
 
     import_items(read_rows(first))
@@ -233,7 +242,10 @@ def test_interaction_import_can_refuse_unknown_users(tmp_path, known_item):
 def test_reimporting_an_interaction_log_does_not_duplicate_states(tmp_path, known_item):
     path = write_jsonl(
         tmp_path / "log.jsonl",
-        [{"user": "maya", "item": "b-1", "kind": "like"}, {"user": "maya", "item": "b-1", "kind": "rating", "value": 5}],
+        [
+            {"user": "maya", "item": "b-1", "kind": "like"},
+            {"user": "maya", "item": "b-1", "kind": "rating", "value": 5},
+        ],
     )
     import_interactions(read_rows(path))
 

@@ -5,6 +5,7 @@ import pytest
 
 from content import services
 from content.embedding import to_array
+from content.models import Item
 from recommendations.models import Interest, InterestProfile
 from recommendations.selectors import interest_summary
 from recommendations.services import interests_refresh, load_interest_model
@@ -30,7 +31,10 @@ def test_history_on_two_topics_gives_an_interest_for_each(topics, person, embed_
 
 
 def test_bio_and_history_interests_share_the_weight(topics, person, embed_everything):
-    user = person(bio="I bake sourdough bread every weekend. I also play chess openings online.", history=[(topics["ocean"][0], "like")])
+    user = person(
+        bio="I bake sourdough bread every weekend. I also play chess openings online.",
+        history=[(topics["ocean"][0], "like")],
+    )
     embed_everything()
 
     interests = list(Interest.objects.filter(profile__user=user))
@@ -98,8 +102,8 @@ def test_dislikes_and_hides_make_a_negative_vector(topics, person, embed_everyth
     assert profile.negative_count == 2
     negative = to_array(profile.negative)
     assert np.linalg.norm(negative) == pytest.approx(1.0, abs=2e-3)
-    baking = to_array(topics["baking"][2].__class__.objects.get(pk=topics["baking"][2].pk).embedding)
-    chess = to_array(topics["chess"][0].__class__.objects.get(pk=topics["chess"][0].pk).embedding)
+    baking = to_array(Item.objects.get(pk=topics["baking"][2].pk).embedding)
+    chess = to_array(Item.objects.get(pk=topics["chess"][0].pk).embedding)
     assert negative @ baking > negative @ chess
 
 

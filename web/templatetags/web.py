@@ -1,6 +1,6 @@
 from django import template
 
-from web.selectors import domain_list
+from content.selectors import domain_list
 
 register = template.Library()
 

@@ -4,11 +4,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from content.selectors import domain_list, feedback_states
 from content.services import profile_get_or_create, profile_update
 from recommendations.selectors import feed_for_user
 from recommendations.types import Feed, FeedRequestError
 from web.forms import EXPLORE_STEPS, ExploreForm, FeedParamsForm
-from web.selectors import domain_list, feedback_states
 from web.views.helpers import redirect_back, user_or_none
 
 PAGE_SIZE = 20

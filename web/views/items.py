@@ -5,10 +5,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from content.models import Interaction
+from content.selectors import feedback_states, item_get_active
 from content.services import interaction_record
 from recommendations.selectors import similar_items
 from web.forms import FeedbackForm
-from web.selectors import feedback_states, item_get_active
 from web.services import feedback_toggle
 from web.views.helpers import redirect_back, user_or_none
 

@@ -4,10 +4,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from content.selectors import domain_list, feedback_history
 from content.services import interaction_remove, interactions_reset, profile_get_or_create, profile_update
 from recommendations.selectors import interest_summary
 from web.forms import ProfileForm
-from web.selectors import domain_list, feedback_history
 from web.services import profile_personalize_now
 
 

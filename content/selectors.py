@@ -1,0 +1,65 @@
+"""Reads of content for the website and the API."""
+
+from collections import defaultdict
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
+
+from content.models import Domain, Interaction, Item
+
+HISTORY_LIMIT = 100
+
+
+def domain_list() -> QuerySet[Domain]:
+    return Domain.objects.all()
+
+
+def item_list(*, domain: str | None = None, tag: str | None = None, search: str | None = None) -> QuerySet[Item]:
+    items = Item.objects.filter(is_active=True).select_related("domain").defer("embedding")
+    if domain:
+        items = items.filter(domain__slug=domain)
+    if tag:
+        items = items.filter(tags__contains=[tag.strip().lower()])
+    if search:
+        items = items.filter(Q(title__icontains=search) | Q(description__icontains=search))
+    return items
+
+
+def item_get_active(*, pk: int) -> Item | None:
+    return Item.objects.select_related("domain").defer("embedding").filter(pk=pk, is_active=True).first()
+
+
+def item_visible(*, user) -> QuerySet[Item]:
+    """Items a user may open by id: staff also see deactivated ones (to edit or reactivate them)."""
+    items = Item.objects.select_related("domain").defer("embedding")
+    return items if user.is_staff else items.filter(is_active=True)
+
+
+def interaction_list(*, user, kind: str | None = None, item_id: int | None = None) -> QuerySet[Interaction]:
+    interactions = Interaction.objects.filter(user=user)
+    if kind:
+        interactions = interactions.filter(kind=kind)
+    if item_id is not None:
+        interactions = interactions.filter(item_id=item_id)
+    return interactions.order_by("-created_at", "-id")
+
+
+def feedback_states(*, user: AbstractBaseUser, item_ids: list[int]) -> dict[int, dict[str, Interaction]]:
+    """{item id: {kind: interaction}} of the user's toggled states, for showing buttons as pressed."""
+    states: dict[int, dict[str, Interaction]] = defaultdict(dict)
+    if not user.is_authenticated or not item_ids:
+        return states
+    rows = Interaction.objects.filter(user=user, item_id__in=item_ids, kind__in=Interaction.STATE_KINDS)
+    for interaction in rows:
+        states[interaction.item_id][interaction.kind] = interaction
+    return states
+
+
+def feedback_history(*, user: AbstractBaseUser, limit: int = HISTORY_LIMIT) -> QuerySet[Interaction]:
+    """The user's feedback that can be undone; plain views are left out as they are not a choice."""
+    return (
+        Interaction.objects.filter(user=user, kind__in=Interaction.STATE_KINDS)
+        .select_related("item", "item__domain")
+        .defer("item__embedding")
+        .order_by("-created_at")[:limit]
+    )
