@@ -174,7 +174,7 @@ class FeedEntrySerializer(serializers.Serializer):
     score = serializers.FloatField()
     reason = serializers.CharField(help_text='One sentence, e.g. "Because you liked Deep Blue".')
     reason_kind = serializers.CharField(
-        help_text="liked, bio, query, popular, trending, fresh, explore, collaborative or similar."
+        help_text="liked, bio, query, popular, trending, fresh, explore, preferred, collaborative or similar."
     )
     domain = serializers.CharField(source="item.domain.slug")
 

@@ -23,6 +23,7 @@ BATCH = 500
 class ImportReport:
     created: int = 0
     updated: int = 0
+    skipped: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
 
     @property
@@ -103,11 +104,13 @@ def import_items(rows: Iterable[tuple[int, dict | str]], *, default_domain: str 
         if "movie_title" in row:
             row = _movielens_item(row)
         data = {key: value for key, value in row.items() if value not in (None, "")}
-        data.setdefault("domain", default_domain or "")
-        data.setdefault("is_active", True)
-        existing = Item.objects.filter(external_id=data["external_id"]).first() if data.get("external_id") else None
-        # The form requires a language; most catalogs (MovieLens included) do not carry one.
-        data.setdefault("language", existing.language if existing else Item._meta.get_field("language").default)
+        existing = (
+            Item.objects.select_related("domain").filter(external_id=data["external_id"]).first()
+            if data.get("external_id")
+            else None
+        )
+        # An empty cell keeps what is stored (like the API's upsert); a new item gets the defaults.
+        data = {**_current_values(existing, default_domain), **data}
         form = ImportItemForm(data=data, instance=existing)
         if not form.is_valid():
             report.reject(number, _form_errors(form))
@@ -119,6 +122,23 @@ def import_items(rows: Iterable[tuple[int, dict | str]], *, default_domain: str 
         else:
             report.created += 1
     return report, saved_ids
+
+
+def _current_values(item: Item | None, default_domain: str | None) -> dict:
+    if item is None:
+        # Most catalogs (MovieLens included) carry no language column.
+        return {"domain": default_domain or "", "is_active": True, "language": Item._meta.get_field("language").default}
+    return {
+        "domain": item.domain.slug,
+        "title": item.title,
+        "description": item.description,
+        "tags": item.tags,
+        "creator": item.creator,
+        "url": item.url,
+        "language": item.language,
+        "published_at": item.published_at,
+        "is_active": item.is_active,
+    }
 
 
 def _form_errors(form) -> str:
@@ -170,10 +190,14 @@ def import_interactions(rows: Iterable[tuple[int, dict | str]], *, create_users:
     pending: list[Interaction] = []
     touched_users: set[int] = set()
 
+    stored_before = Interaction.objects.count()
+    submitted = 0
+
     def flush():
+        nonlocal submitted
         with transaction.atomic():
-            created = Interaction.objects.bulk_create(pending, ignore_conflicts=True)
-        report.created += len(created)
+            Interaction.objects.bulk_create(pending, ignore_conflicts=True)
+        submitted += len(pending)
         pending.clear()
 
     for number, row in rows:
@@ -193,6 +217,9 @@ def import_interactions(rows: Iterable[tuple[int, dict | str]], *, create_users:
             flush()
     if pending:
         flush()
+    # Rows that were already stored (same state, or same client id) are skipped, not counted twice.
+    report.created = Interaction.objects.count() - stored_before
+    report.skipped = submitted - report.created
     from recommendations import tasks as rec_tasks
 
     with transaction.atomic():

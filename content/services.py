@@ -30,9 +30,14 @@ def normalize_tags(tags: Iterable[str] | str | None) -> list[str]:
 @transaction.atomic
 def item_save(*, item: Item) -> Item:
     """Validate and save an item; its vector is (re)made after commit."""
+    item.title = (item.title or "").strip()
     item.tags = normalize_tags(item.tags)
     item.full_clean()
-    item.save()
+    if item.pk is None:
+        item.save()
+    else:
+        # Never write the vector columns from this (possibly stale) object: the worker owns them.
+        item.save(update_fields=[*ITEM_FIELDS, "updated_at"])
     enqueue_on_commit(tasks.embed_items, [item.pk])
     return item
 

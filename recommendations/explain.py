@@ -49,7 +49,7 @@ def explain(candidates: Candidates, row: int, signals: dict[str, float], context
     if strongest == "collab":
         anchor = context["anchors"].get(int(candidates.item_ids[row]))
         if anchor in titles:
-            return f"Because you liked {titles[anchor]}", "collaborative"
+            return f"People who liked {titles[anchor]} also liked this", "collaborative"
     if strongest in ("sem_history", "sem_items", "collab"):
         anchor = _most_similar_liked(candidates, row, context)
         if anchor in titles:
@@ -58,6 +58,8 @@ def explain(candidates: Candidates, row: int, signals: dict[str, float], context
         phrase = _closest_bio_phrase(candidates, row, context)
         if phrase:
             return f"Matches your bio: '{_quote(phrase)}'", "bio"
+    if strongest == "preferred_domain":
+        return f"From {domain}, a section you follow", "preferred"
     if strongest == "freshness" or source == "fresh" or candidates.freshness[row] > 0.5:
         return f"New in {domain}", "fresh"
     if candidates.trending[row] > 0.3:

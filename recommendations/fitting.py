@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from recommendations.ranking import DEFAULT_WEIGHTS, FEATURES
+from recommendations.ranking import DEFAULT_WEIGHTS, FEATURES, STATED_FEATURES
 
 # Signals that can only push an item down.
 NON_POSITIVE = {"negative"}
@@ -57,7 +57,8 @@ def fit_weights(
     best = best / max(np.abs(best).max(), 1e-9)
     fitted = {name: round(float(value), 4) for name, value in zip(names, best, strict=True)}
     fitted = {name: fitted.get(name, 0.0) for name in FEATURES}
-    if "query" not in names:
-        # Offline logs carry no free-text requests; keep the query weight as designed.
-        fitted["query"] = DEFAULT_WEIGHTS["query"]
+    for name in STATED_FEATURES:
+        if name not in names:
+            # Logs carry no free-text requests or stated preferences; keep those weights as designed.
+            fitted[name] = DEFAULT_WEIGHTS[name]
     return fitted, {"ndcg@10": round(best_score, 4), "default_ndcg@10": round(history[0], 4), "trials": len(candidates)}

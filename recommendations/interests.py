@@ -115,10 +115,7 @@ def history_interests(vectors: dict[int, np.ndarray], positive: dict[int, float]
     matrix = np.stack([vectors[item] for item in item_ids])
     weights = np.array([positive[item] for item in item_ids])
     clusters = min(MAX_HISTORY_INTERESTS, max(1, round(math.sqrt(len(item_ids) / 2))))
-    if clusters == 1:
-        labels = np.zeros(len(item_ids), dtype=int)
-    else:
-        labels = spherical_kmeans(matrix, weights, clusters)
+    labels = spherical_kmeans(matrix, weights, clusters)
     interests = []
     for cluster in range(clusters):
         members = np.flatnonzero(labels == cluster)

@@ -7,7 +7,9 @@ import numpy as np
 
 from recommendations.interests import InterestModel
 
-FEATURES = ("sem_history", "sem_items", "sem_bio", "query", "collab", "popularity", "freshness", "negative")
+FEATURES = ("sem_history", "sem_items", "sem_bio", "query", "collab", "popularity", "freshness", "preferred_domain", "negative")
+# Set by the person, not learned from logs: the fit leaves these weights as designed.
+STATED_FEATURES = ("query", "preferred_domain")
 
 # Used until `fit_ranker` has stored weights fitted on the platform's own interactions.
 DEFAULT_WEIGHTS = {
@@ -18,6 +20,7 @@ DEFAULT_WEIGHTS = {
     "collab": 0.5,
     "popularity": 0.2,
     "freshness": 0.1,
+    "preferred_domain": 0.15,
     "negative": -0.8,
 }
 
@@ -47,7 +50,12 @@ def _weighted_max_similarity(similarity: np.ndarray, weights: np.ndarray) -> tup
     return boosted[np.arange(len(best)), best], best
 
 
-def features(candidates: Candidates, model: InterestModel, query_vector: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def features(
+    candidates: Candidates,
+    model: InterestModel,
+    query_vector: np.ndarray | None = None,
+    preferred_domains: set[str] | frozenset = frozenset(),
+) -> dict[str, np.ndarray]:
     n = len(candidates)
     result = {name: np.zeros(n, dtype=np.float32) for name in FEATURES}
     for source in ("history", "bio"):
@@ -70,6 +78,8 @@ def features(candidates: Candidates, model: InterestModel, query_vector: np.ndar
         result["query"] = candidates.vectors @ query_vector
     result["popularity"] = candidates.popularity
     result["freshness"] = candidates.freshness
+    if preferred_domains:
+        result["preferred_domain"] = np.isin(candidates.domains, list(preferred_domains)).astype(np.float32)
     if model.negative is not None:
         result["negative"] = np.clip(candidates.vectors @ model.negative, 0.0, None)
     return result
@@ -84,8 +94,8 @@ def contributions(feature_values: dict[str, np.ndarray], weights: dict[str, floa
 
 
 def mmr_lambda(explore: float) -> float:
-    """explore 0 -> pure relevance; explore 1 -> relevance and novelty weigh almost equally."""
-    return 1.0 - 0.55 * explore
+    """explore 0 -> pure relevance; explore 1 -> novelty outweighs relevance."""
+    return 1.0 - 0.7 * explore
 
 
 def diversify(

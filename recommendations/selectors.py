@@ -70,10 +70,19 @@ def feed_for_user(
         profile = Profile.objects.filter(user=user).only("explore", "bio").first()
         explore = profile.explore if explore is None and profile else (0.3 if explore is None else explore)
         interactions = list(Interaction.objects.filter(user=user).values_list("item_id", "kind"))
-        key = _cache_key(user.pk, query, domain, explore, exclude_seen, interactions)
+        preferred = frozenset(profile.preferred_domains.values_list("slug", flat=True)) if profile else frozenset()
+        key = _cache_key(user.pk, f"{query}|{sorted(preferred)}", domain, explore, exclude_seen, interactions)
         ranked = cache.get(key)
     if ranked is None:
-        ranked = _rank_for_user(user, query=query, domain=domain, explore=explore, exclude_seen=exclude_seen, interactions=interactions)
+        ranked = _rank_for_user(
+            user,
+            query=query,
+            domain=domain,
+            explore=explore,
+            exclude_seen=exclude_seen,
+            interactions=interactions,
+            preferred_domains=preferred,
+        )
         cache.set(key, ranked, FEED_CACHE_SECONDS)
     with stage("page"):
         return _page(ranked, offset, limit)
@@ -111,7 +120,7 @@ def _encode_query(query: str) -> np.ndarray | None:
     return get_encoder().encode_one(query) if query else None
 
 
-def _rank_for_user(user, *, query, domain, explore, exclude_seen, interactions) -> list[tuple]:
+def _rank_for_user(user, *, query, domain, explore, exclude_seen, interactions, preferred_domains) -> list[tuple]:
     with stage("catalog"):
         catalog = get_catalog()
     with stage("interests"):
@@ -146,7 +155,15 @@ def _rank_for_user(user, *, query, domain, explore, exclude_seen, interactions) 
         add(sources.trending(catalog, domain=domain), "trending")
         add(sources.popular(catalog, domain=domain), "popular")
     return _score_and_order(
-        catalog, pool, model, query=query, query_vector=query_vector, explore=explore, collab=(collab_scores, collab_anchors), now=now
+        catalog,
+        pool,
+        model,
+        query=query,
+        query_vector=query_vector,
+        explore=explore,
+        collab=(collab_scores, collab_anchors),
+        now=now,
+        preferred_domains=preferred_domains,
     )
 
 
@@ -181,7 +198,7 @@ def build_candidates(catalog: Catalog, item_ids: list[int], collab: dict[int, fl
     )
 
 
-def _score_and_order(catalog, pool, model, *, query, query_vector, explore, collab, now) -> list[tuple]:
+def _score_and_order(catalog, pool, model, *, query, query_vector, explore, collab, now, preferred_domains=frozenset()) -> list[tuple]:
     """Blend signals, diversify, and explain: (item id, score, reason, reason kind, signals) in feed order."""
     collab_scores, collab_anchors = collab
     in_catalog = [item for item in pool if item in catalog.row_of and catalog.active[catalog.row_of[item]]]
@@ -190,7 +207,7 @@ def _score_and_order(catalog, pool, model, *, query, query_vector, explore, coll
     candidates = build_candidates(catalog, in_catalog, collab_scores, now)
     with stage("ranking"):
         weights, _ = active_weights()
-        values = ranking.features(candidates, model, query_vector)
+        values = ranking.features(candidates, model, query_vector, preferred_domains)
         scores = ranking.blend(values, weights)
     with stage("diversity"):
         order = ranking.diversify(candidates, scores, explore=explore, limit=FEED_DEPTH)

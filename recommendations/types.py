@@ -19,7 +19,7 @@ class FeedEntry:
     score: float
     # One sentence grounded in data, e.g. "Because you liked Deep Blue", "New in Courses".
     reason: str
-    # Machine-readable kind of reason: liked, bio, query, popular, trending, fresh, explore, collaborative, similar.
+    # Machine-readable kind: liked, bio, query, popular, trending, fresh, explore, preferred, collaborative, similar.
     reason_kind: str
     # Per-signal contributions, for staff previews and debugging.
     signals: dict[str, float] = field(default_factory=dict)
