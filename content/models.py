@@ -70,6 +70,8 @@ class Item(Embedded):
             models.Index(fields=["domain", "is_active"]),
             models.Index(fields=["-published_at"]),
             models.Index(fields=["embedded_at"]),
+            # The recommender polls max(updated_at) to notice catalog changes.
+            models.Index(fields=["updated_at"]),
             HnswIndex(
                 name="item_embedding_hnsw",
                 fields=["embedding"],

@@ -66,26 +66,37 @@ def _top(catalog: Catalog, values: np.ndarray, mask: np.ndarray, k: int) -> list
 
 
 def _mask(catalog: Catalog, domain: str | None) -> np.ndarray:
-    mask = catalog.active.copy()
-    if domain:
-        mask &= catalog.domains == domain
-    return mask
+    def compute():
+        mask = catalog.active.copy()
+        if domain:
+            mask &= catalog.domains == domain
+        return mask
+
+    return catalog.derived(("mask", domain), compute)
+
+
+# These lists are the same for everyone until the catalog changes, so they are computed once per change.
 
 
 def popular(catalog: Catalog, *, domain: str | None = None) -> list[int]:
     """The most engaged-with items of each domain (or of the one asked for)."""
-    domains = [domain] if domain else sorted(set(catalog.domains[catalog.active]))
-    found = []
-    for slug in domains:
-        found += _top(catalog, catalog.popularity, _mask(catalog, slug), POPULAR_PER_DOMAIN)
-    return found
+
+    def compute():
+        domains = [domain] if domain else sorted(set(catalog.domains[catalog.active]))
+        return [item for slug in domains for item in _top(catalog, catalog.popularity, _mask(catalog, slug), POPULAR_PER_DOMAIN)]
+
+    return catalog.derived(("popular", domain), compute)
 
 
 def trending(catalog: Catalog, *, domain: str | None = None) -> list[int]:
-    return _top(catalog, catalog.trending, _mask(catalog, domain), TRENDING_LIMIT)
+    return catalog.derived(
+        ("trending", domain), lambda: _top(catalog, catalog.trending, _mask(catalog, domain), TRENDING_LIMIT)
+    )
 
 
-def fresh(catalog: Catalog, *, domain: str | None = None, now: float) -> list[int]:
+def fresh(catalog: Catalog, *, domain: str | None = None) -> list[int]:
     """Newest items, so a new item gets a chance before anyone has touched it."""
-    recency = np.clip(catalog.available_at - (now - 365 * 86400), 0, None)
-    return _top(catalog, recency, _mask(catalog, domain), FRESH_LIMIT)
+    return catalog.derived(
+        ("fresh", domain),
+        lambda: _top(catalog, catalog.available_at - catalog.available_at.min(initial=0) + 1, _mask(catalog, domain), FRESH_LIMIT),
+    )

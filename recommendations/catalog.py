@@ -36,6 +36,13 @@ class Catalog:
     row_of: dict[int, int] = field(default_factory=dict)
     domain_names: dict[str, str] = field(default_factory=dict)
     watermark: tuple = (None, None, None)
+    # Results that depend only on the catalog (popular, fresh, domain masks), dropped when it changes.
+    _derived: dict = field(default_factory=dict)
+
+    def derived(self, key, compute):
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
 
     def rows(self, item_ids) -> np.ndarray:
         return np.array([self.row_of[item_id] for item_id in item_ids if item_id in self.row_of], dtype=np.int64)
@@ -145,6 +152,7 @@ def get_catalog() -> Catalog:
             if items_changed or watermark[2] != catalog.watermark[2]:
                 _load_stats(catalog)
             catalog.watermark = watermark
+            catalog._derived = {}
             _catalog = catalog
         _last_check = time.monotonic()
     return _catalog

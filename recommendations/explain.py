@@ -13,12 +13,12 @@ def _domain_name(context: dict, slug: str) -> str:
 
 
 def _most_similar_liked(candidates: Candidates, row: int, context: dict) -> int | None:
-    catalog, liked = context["catalog"], context["liked_rows"]
-    if len(liked) == 0:
+    liked_ids, liked_vectors = context["liked_ids"], context["liked_vectors"]
+    if len(liked_ids) == 0:
         return None
-    similarity = catalog.vectors_for(liked) @ candidates.vectors[row]
+    similarity = liked_vectors @ candidates.vectors[row]
     best = int(np.argmax(similarity))
-    return int(catalog.item_ids[liked[best]]) if similarity[best] >= MEANINGFUL_SIMILARITY else None
+    return int(liked_ids[best]) if similarity[best] >= MEANINGFUL_SIMILARITY else None
 
 
 def _closest_bio_phrase(candidates: Candidates, row: int, context: dict) -> str:

@@ -54,7 +54,11 @@ class ItemStats(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["-popularity"]), models.Index(fields=["-trending"])]
+        indexes = [
+            models.Index(fields=["-popularity"]),
+            models.Index(fields=["-trending"]),
+            models.Index(fields=["updated_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"stats of item {self.item_id}"

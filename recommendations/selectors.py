@@ -1,5 +1,6 @@
 """Reads for the website and the API: feeds, similar items, a user's interests."""
 
+import functools
 import hashlib
 import time
 
@@ -117,7 +118,13 @@ def _excluded(interactions: list[tuple[int, str]], exclude_seen: bool) -> set[in
 
 
 def _encode_query(query: str) -> np.ndarray | None:
-    return get_encoder().encode_one(query) if query else None
+    return _query_vector(query) if query else None
+
+
+@functools.lru_cache(maxsize=2048)
+def _query_vector(query: str) -> np.ndarray:
+    """People repeat requests ("something calm", "jazz"): embed each text once per process."""
+    return get_encoder().encode_one(query)
 
 
 def _rank_for_user(user, *, query, domain, explore, exclude_seen, interactions, preferred_domains) -> list[tuple]:
@@ -151,7 +158,7 @@ def _rank_for_user(user, *, query, domain, explore, exclude_seen, interactions, 
         collab_scores, collab_anchors = sources.collaborative(model.positive_items)
         add(collab_scores, "collaborative")
     with stage("candidates_popular_fresh"):
-        add(sources.fresh(catalog, domain=domain, now=now), "fresh")
+        add(sources.fresh(catalog, domain=domain), "fresh")
         add(sources.trending(catalog, domain=domain), "trending")
         add(sources.popular(catalog, domain=domain), "popular")
     return _score_and_order(
@@ -214,12 +221,14 @@ def _score_and_order(catalog, pool, model, *, query, query_vector, explore, coll
         order = _with_exploration(candidates, order, scores, explore)
     with stage("reasons"):
         liked = _strongest(model)
+        liked_rows = catalog.rows(liked)
         context = {
             "query": query,
             "model": model,
             "catalog": catalog,
             "anchors": collab_anchors,
-            "liked_rows": catalog.rows(liked),
+            "liked_ids": catalog.item_ids[liked_rows],
+            "liked_vectors": catalog.vectors_for(liked_rows),
             "titles": dict(Item.objects.filter(pk__in=liked).values_list("id", "title")),
         }
         ranked = []
@@ -277,7 +286,7 @@ def popular_and_fresh(*, domain: str | None = None, offset: int = 0, limit: int 
         for source, ids in (
             ("trending", sources.trending(catalog, domain=domain)),
             ("popular", sources.popular(catalog, domain=domain)),
-            ("fresh", sources.fresh(catalog, domain=domain, now=now)),
+            ("fresh", sources.fresh(catalog, domain=domain)),
         ):
             for item_id in ids:
                 pool.setdefault(item_id, source)
