@@ -81,7 +81,8 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         logger.exception("unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)
         set_rollback()
         return Response(
-            error_body("server_error", "Something went wrong on our side."), status=status.HTTP_500_INTERNAL_SERVER_ERROR
+            error_body("server_error", "Something went wrong on our side."),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
     headers = {}
     if getattr(api_exc, "auth_header", None):

@@ -99,7 +99,9 @@ class DomainSlugField(serializers.SlugRelatedField):
 class ItemListFiltersSerializer(serializers.Serializer):
     domain = serializers.CharField(required=False, max_length=40)
     tag = serializers.CharField(required=False, max_length=50)
-    search = serializers.CharField(required=False, max_length=MAX_QUERY_LENGTH, help_text="Words in title or description.")
+    search = serializers.CharField(
+        required=False, max_length=MAX_QUERY_LENGTH, help_text="Words in title or description."
+    )
 
     def validate_domain(self, value):
         return _known_domain_slug(value)
@@ -202,7 +204,11 @@ class PageParamsSerializer(serializers.Serializer):
 
 class FeedParamsSerializer(PageParamsSerializer):
     q = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=MAX_QUERY_LENGTH, help_text="Free text: what to look for."
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=MAX_QUERY_LENGTH,
+        help_text="Free text: what to look for.",
     )
     explore = serializers.FloatField(
         required=False, min_value=0, max_value=1, help_text="0 keeps to known interests, 1 explores; default: profile."
@@ -235,7 +241,10 @@ class InteractionInputSerializer(serializers.Serializer):
         required=False, allow_null=True, min_value=1, max_value=5, help_text="Only for ratings: 1 to 5."
     )
     client_id = serializers.CharField(
-        required=False, allow_null=True, max_length=100, help_text="Your id for this event; a repeat is not counted again."
+        required=False,
+        allow_null=True,
+        max_length=100,
+        help_text="Your id for this event; a repeat is not counted again.",
     )
     created_at = serializers.DateTimeField(required=False, help_text="When it happened; default now.")
 

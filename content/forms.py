@@ -20,13 +20,22 @@ class ItemForm(forms.ModelForm):
     """Validation shared by the admin and the importers."""
 
     tags = TagsField(required=False, help_text="Comma-separated.")
-    description = forms.CharField(
-        required=False, widget=forms.Textarea, max_length=DESCRIPTION_MAX_LENGTH, strip=True
-    )
+    description = forms.CharField(required=False, widget=forms.Textarea, max_length=DESCRIPTION_MAX_LENGTH, strip=True)
 
     class Meta:
         model = Item
-        fields = ["domain", "external_id", "title", "description", "tags", "creator", "url", "language", "published_at", "is_active"]
+        fields = [
+            "domain",
+            "external_id",
+            "title",
+            "description",
+            "tags",
+            "creator",
+            "url",
+            "language",
+            "published_at",
+            "is_active",
+        ]
 
     def clean_title(self):
         title = (self.cleaned_data.get("title") or "").strip()

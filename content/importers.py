@@ -93,7 +93,9 @@ def _movielens_interaction(row: dict) -> dict:
 # --- Items -------------------------------------------------------------------------------
 
 
-def import_items(rows: Iterable[tuple[int, dict | str]], *, default_domain: str | None = None) -> tuple[ImportReport, list[int]]:
+def import_items(
+    rows: Iterable[tuple[int, dict | str]], *, default_domain: str | None = None
+) -> tuple[ImportReport, list[int]]:
     """Create or update items (matched on external_id); returns the report and the ids to embed."""
     report = ImportReport()
     saved_ids: list[int] = []

@@ -107,7 +107,9 @@ class Profile(Embedded):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(explore__gte=0.0, explore__lte=1.0), name="profile_explore_range"),
+            models.CheckConstraint(
+                condition=models.Q(explore__gte=0.0, explore__lte=1.0), name="profile_explore_range"
+            ),
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("bio"), BIO_MAX_LENGTH), name="profile_bio_max_length"
             ),

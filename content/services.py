@@ -11,7 +11,18 @@ from content import tasks
 from content.enqueue import enqueue_on_commit
 from content.models import Domain, Interaction, Item, Profile
 
-ITEM_FIELDS = ("domain", "external_id", "title", "description", "tags", "creator", "url", "language", "published_at", "is_active")
+ITEM_FIELDS = (
+    "domain",
+    "external_id",
+    "title",
+    "description",
+    "tags",
+    "creator",
+    "url",
+    "language",
+    "published_at",
+    "is_active",
+)
 
 
 def normalize_tags(tags: Iterable[str] | str | None) -> list[str]:
@@ -103,7 +114,8 @@ def interaction_record(
 ) -> tuple[Interaction, bool]:
     """Record feedback; returns (interaction, created). A repeated client_id returns the first row."""
     [(interaction, outcome)] = interactions_record_batch(
-        user=user, entries=[{"item": item, "kind": kind, "value": value, "created_at": created_at, "client_id": client_id}]
+        user=user,
+        entries=[{"item": item, "kind": kind, "value": value, "created_at": created_at, "client_id": client_id}],
     )
     return interaction, outcome == InteractionOutcome.CREATED
 

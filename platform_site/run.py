@@ -52,8 +52,16 @@ def main() -> None:
     call_command("migrate", interactive=False, verbosity=0)
     call_command("load_demo")
     worker = _spawn(
-        "-m", "celery", "-A", "platform_site", "worker", "--beat", "--pool=solo", "--loglevel=INFO",
-        f"--queues={settings.CELERY_TASK_DEFAULT_QUEUE}", f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",
+        "-m",
+        "celery",
+        "-A",
+        "platform_site",
+        "worker",
+        "--beat",
+        "--pool=solo",
+        "--loglevel=INFO",
+        f"--queues={settings.CELERY_TASK_DEFAULT_QUEUE}",
+        f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",
     )
     web = _spawn("manage.py", "runserver", ADDRESS, "--noreload")
     processes = [worker, web]

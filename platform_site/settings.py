@@ -115,14 +115,18 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# WhiteNoise expects the folder even while it serves from the app folders.
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Serve straight from the app folders so the site runs without collectstatic.
 WHITENOISE_USE_FINDERS = True
 
 # --- Caches -------------------------------------------------------------------------
-CACHES = {"default": env.cache("CACHE_URL")} if env("CACHE_URL", default="") else {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-}
+CACHES = (
+    {"default": env.cache("CACHE_URL")}
+    if env("CACHE_URL", default="")
+    else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+)
 
 # --- Celery ---------------------------------------------------------------------------
 BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(BASE_DIR / ".broker")))
@@ -157,6 +161,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BROKER_DIR / "beat-schedule")
+
 
 # --- Embeddings ------------------------------------------------------------------------
 def _bundled_model_path() -> str:
@@ -200,7 +205,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Content, feedback and semantic, diversity-aware recommendations.\n\n"
         "Authenticate with `Authorization: Token <key>` (from `POST /api/v1/auth/token/`) or the site session "
-        "(writes then need the CSRF token). Every error is `{\"error\": {\"code\", \"message\", \"fields\"}}`. "
+        '(writes then need the CSRF token). Every error is `{"error": {"code", "message", "fields"}}`. '
         "Requests are throttled per user and per anonymous client (429 with `Retry-After`)."
     ),
     "VERSION": "1.0.0",

@@ -18,7 +18,9 @@ class InterestProfileAdmin(admin.ModelAdmin):
 
     @admin.display(description="Feed")
     def preview_link(self, obj):
-        return format_html('<a href="{}">Preview feed</a>', reverse("admin:recommendations_feed_preview", args=[obj.user_id]))
+        return format_html(
+            '<a href="{}">Preview feed</a>', reverse("admin:recommendations_feed_preview", args=[obj.user_id])
+        )
 
     def get_urls(self):
         preview = path(

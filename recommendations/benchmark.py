@@ -89,15 +89,34 @@ def _copy_items(rng, base, titles, base_domains, topic_of, *, start: int, count:
             vector = base[topic] + rng.normal(0, 0.035, base.shape[1]).astype(np.float32)
             vector /= np.linalg.norm(vector)
             published = now - timedelta(days=float(rng.uniform(0, 3650)))
-            copy.write_row((
-                domains[base_domains[topic]], f"{PREFIX}{index}", f"{titles[topic]} #{index}", "Benchmark item.", "{benchmark}",
-                "", "", "en", published, True, now, now, HalfVector(vector).to_text(), settings.EMBEDDING_MODEL_NAME, "", now, "",
-            ))
+            copy.write_row(
+                (
+                    domains[base_domains[topic]],
+                    f"{PREFIX}{index}",
+                    f"{titles[topic]} #{index}",
+                    "Benchmark item.",
+                    "{benchmark}",
+                    "",
+                    "",
+                    "en",
+                    published,
+                    True,
+                    now,
+                    now,
+                    HalfVector(vector).to_text(),
+                    settings.EMBEDDING_MODEL_NAME,
+                    "",
+                    now,
+                    "",
+                )
+            )
 
 
 def _histories(rng, base, topic_of, start: int, count: int) -> None:
     user_model = get_user_model()
-    ids = np.array(list(Item.objects.filter(external_id__startswith=PREFIX).order_by("pk").values_list("pk", flat=True)))
+    ids = np.array(
+        list(Item.objects.filter(external_id__startswith=PREFIX).order_by("pk").values_list("pk", flat=True))
+    )
     by_topic: dict[int, np.ndarray] = {}
     for topic in range(len(base)):
         by_topic[topic] = ids[topic_of[: len(ids)] == topic]
@@ -118,7 +137,15 @@ def _histories(rng, base, topic_of, start: int, count: int) -> None:
             if (item, kind) in seen:
                 continue
             seen.add((item, kind))
-            rows.append(Interaction(user=user, item_id=item, kind=kind, value=float(rng.integers(1, 6)) if kind == "rating" else None, created_at=now - timedelta(days=float(rng.uniform(0, 90)))))
+            rows.append(
+                Interaction(
+                    user=user,
+                    item_id=item,
+                    kind=kind,
+                    value=float(rng.integers(1, 6)) if kind == "rating" else None,
+                    created_at=now - timedelta(days=float(rng.uniform(0, 90))),
+                )
+            )
         Interaction.objects.bulk_create(rows, ignore_conflicts=True)
 
 
@@ -169,12 +196,28 @@ def measure_ann(*, queries: int = 100, k: int = 10, seed: int = 2) -> dict:
         found = list(Item.objects.filter(embedding__isnull=False).order_by(distance).values_list("pk", flat=True)[:k])
         latencies.append((time.perf_counter() - started) * 1000.0)
         recalls.append(len(exact & set(found)) / k)
-        filtered_plain.append(len(list(Item.objects.filter(domain__slug=domain, embedding__isnull=False).order_by(distance).values_list("pk", flat=True)[:k])))
+        filtered_plain.append(
+            len(
+                list(
+                    Item.objects.filter(domain__slug=domain, embedding__isnull=False)
+                    .order_by(distance)
+                    .values_list("pk", flat=True)[:k]
+                )
+            )
+        )
         from django.db import transaction
 
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            filtered_iterative.append(len(list(Item.objects.filter(domain__slug=domain, embedding__isnull=False).order_by(distance).values_list("pk", flat=True)[:k])))
+            filtered_iterative.append(
+                len(
+                    list(
+                        Item.objects.filter(domain__slug=domain, embedding__isnull=False)
+                        .order_by(distance)
+                        .values_list("pk", flat=True)[:k]
+                    )
+                )
+            )
     p50, p95 = _percentiles(latencies)
     return {
         "hnsw_p50_ms": round(p50, 2),

@@ -21,7 +21,9 @@ FRESH_LIMIT = 30
 HNSW_EF_SEARCH = 100
 
 
-def nearest(vectors: list[np.ndarray], *, k: int, domain: str | None = None, exclude_domains: list[str] | None = None) -> list[int]:
+def nearest(
+    vectors: list[np.ndarray], *, k: int, domain: str | None = None, exclude_domains: list[str] | None = None
+) -> list[int]:
     """Approximate nearest neighbours by cosine from pgvector's HNSW index, one query per vector."""
     found: list[int] = []
     with transaction.atomic(), connection.cursor() as cursor:
@@ -38,7 +40,9 @@ def nearest(vectors: list[np.ndarray], *, k: int, domain: str | None = None, exc
     return found
 
 
-def collaborative(positive_items: dict[int, float], *, limit: int = COLLABORATIVE_LIMIT) -> tuple[dict[int, float], dict[int, int]]:
+def collaborative(
+    positive_items: dict[int, float], *, limit: int = COLLABORATIVE_LIMIT
+) -> tuple[dict[int, float], dict[int, int]]:
     """Items engaged with by people who engaged with the user's items.
 
     Returns (score per candidate, the user's item that contributed most to each, for explanations).
@@ -83,7 +87,11 @@ def popular(catalog: Catalog, *, domain: str | None = None) -> list[int]:
 
     def compute():
         domains = [domain] if domain else sorted(set(catalog.domains[catalog.active]))
-        return [item for slug in domains for item in _top(catalog, catalog.popularity, _mask(catalog, slug), POPULAR_PER_DOMAIN)]
+        return [
+            item
+            for slug in domains
+            for item in _top(catalog, catalog.popularity, _mask(catalog, slug), POPULAR_PER_DOMAIN)
+        ]
 
     return catalog.derived(("popular", domain), compute)
 
@@ -98,5 +106,7 @@ def fresh(catalog: Catalog, *, domain: str | None = None) -> list[int]:
     """Newest items, so a new item gets a chance before anyone has touched it."""
     return catalog.derived(
         ("fresh", domain),
-        lambda: _top(catalog, catalog.available_at - catalog.available_at.min(initial=0) + 1, _mask(catalog, domain), FRESH_LIMIT),
+        lambda: _top(
+            catalog, catalog.available_at - catalog.available_at.min(initial=0) + 1, _mask(catalog, domain), FRESH_LIMIT
+        ),
     )

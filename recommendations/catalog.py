@@ -90,7 +90,9 @@ def _load_items(catalog: Catalog, since: tuple) -> Catalog:
     updated_since, embedded_since, _ = since
     if updated_since and embedded_since:
         rows = rows.filter(updated_at__gte=updated_since) | rows.filter(embedded_at__gte=embedded_since)
-    fetched = _fetch_binary(rows.values_list("id", "domain__slug", "embedding", "is_active", "published_at", "created_at"))
+    fetched = _fetch_binary(
+        rows.values_list("id", "domain__slug", "embedding", "is_active", "published_at", "created_at")
+    )
     if not fetched:
         return catalog
     ids = list(catalog.item_ids)

@@ -35,7 +35,9 @@ def _quote(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def explain(candidates: Candidates, row: int, signals: dict[str, float], context: dict, *, exploration: bool, source: str | None) -> tuple[str, str]:
+def explain(
+    candidates: Candidates, row: int, signals: dict[str, float], context: dict, *, exploration: bool, source: str | None
+) -> tuple[str, str]:
     domain = _domain_name(context, candidates.domains[row])
     if exploration:
         if candidates.freshness[row] > 0.5:

@@ -35,7 +35,13 @@ def fit_weights(
     """
     names = [name for name in FEATURES if any(name in features and np.any(features[name]) for features, _, _ in tasks)]
     stacks = [
-        (np.stack([features.get(name, np.zeros_like(relevant, dtype=np.float32)) for name in names], axis=-1).astype(np.float32), relevant, allowed)
+        (
+            np.stack([features.get(name, np.zeros_like(relevant, dtype=np.float32)) for name in names], axis=-1).astype(
+                np.float32
+            ),
+            relevant,
+            allowed,
+        )
         for features, relevant, allowed in tasks
     ]
     rng = np.random.default_rng(seed)
@@ -49,7 +55,14 @@ def fit_weights(
     best, best_score, history = None, -1.0, []
     for weights in candidates:
         signed = np.array([-abs(w) if name in NON_POSITIVE else abs(w) for name, w in zip(names, weights, strict=True)])
-        score = float(np.mean([ndcg_at_k(np.where(allowed, stacked @ signed, -np.inf), relevant, k) for stacked, relevant, allowed in stacks]))
+        score = float(
+            np.mean(
+                [
+                    ndcg_at_k(np.where(allowed, stacked @ signed, -np.inf), relevant, k)
+                    for stacked, relevant, allowed in stacks
+                ]
+            )
+        )
         history.append(score)
         if score > best_score:
             best, best_score = signed, score

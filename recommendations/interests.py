@@ -107,7 +107,9 @@ def spherical_kmeans(points: np.ndarray, weights: np.ndarray, clusters: int, ite
     return labels
 
 
-def history_interests(vectors: dict[int, np.ndarray], positive: dict[int, float], titles: dict[int, str]) -> list[InterestVector]:
+def history_interests(
+    vectors: dict[int, np.ndarray], positive: dict[int, float], titles: dict[int, str]
+) -> list[InterestVector]:
     """Weighted clusters of the positive history; each is anchored on its most typical item."""
     item_ids = [item for item in positive if item in vectors]
     if not item_ids:

@@ -7,7 +7,17 @@ import numpy as np
 
 from recommendations.interests import InterestModel
 
-FEATURES = ("sem_history", "sem_items", "sem_bio", "query", "collab", "popularity", "freshness", "preferred_domain", "negative")
+FEATURES = (
+    "sem_history",
+    "sem_items",
+    "sem_bio",
+    "query",
+    "collab",
+    "popularity",
+    "freshness",
+    "preferred_domain",
+    "negative",
+)
 # Set by the person, not learned from logs: the fit leaves these weights as designed.
 STATED_FEATURES = ("query", "preferred_domain")
 

@@ -153,7 +153,10 @@ def _rank_for_user(user, *, query, domain, explore, exclude_seen, interactions, 
             add(sources.nearest(interest_vectors, k=sources.ANN_PER_INTEREST, domain=domain), "semantic")
         if interest_vectors and not domain:
             home = _home_domains(catalog, model)
-            add(sources.nearest(interest_vectors[:2], k=sources.CROSS_DOMAIN_PER_INTEREST, exclude_domains=home), "cross_domain")
+            add(
+                sources.nearest(interest_vectors[:2], k=sources.CROSS_DOMAIN_PER_INTEREST, exclude_domains=home),
+                "cross_domain",
+            )
     with stage("candidates_collaborative"):
         collab_scores, collab_anchors = sources.collaborative(model.positive_items)
         add(collab_scores, "collaborative")
@@ -205,7 +208,9 @@ def build_candidates(catalog: Catalog, item_ids: list[int], collab: dict[int, fl
     )
 
 
-def _score_and_order(catalog, pool, model, *, query, query_vector, explore, collab, now, preferred_domains=frozenset()) -> list[tuple]:
+def _score_and_order(
+    catalog, pool, model, *, query, query_vector, explore, collab, now, preferred_domains=frozenset()
+) -> list[tuple]:
     """Blend signals, diversify, and explain: (item id, score, reason, reason kind, signals) in feed order."""
     collab_scores, collab_anchors = collab
     in_catalog = [item for item in pool if item in catalog.row_of and catalog.active[catalog.row_of[item]]]
@@ -246,7 +251,7 @@ def _with_exploration(candidates, order, scores, explore, page_size=20) -> list[
     result = [(row, False) for row in order]
     if not slots:
         return result
-    used = set(order[: page_size])
+    used = set(order[:page_size])
     long_tail = candidates.popularity < 0.5
     for page_start in range(0, len(result), page_size):
         page_domains = {candidates.domains[row] for row, _ in result[page_start : page_start + page_size]}
@@ -257,7 +262,9 @@ def _with_exploration(candidates, order, scores, explore, page_size=20) -> list[
             options = [
                 row
                 for row, _ in result[position + 1 :]
-                if row not in used and candidates.domains[row] not in page_domains and (long_tail[row] or candidates.freshness[row] > 0.5)
+                if row not in used
+                and candidates.domains[row] not in page_domains
+                and (long_tail[row] or candidates.freshness[row] > 0.5)
             ]
             if not options:
                 continue
@@ -290,7 +297,16 @@ def popular_and_fresh(*, domain: str | None = None, offset: int = 0, limit: int 
         ):
             for item_id in ids:
                 pool.setdefault(item_id, source)
-        ranked = _score_and_order(catalog, pool, InterestModel(), query=query, query_vector=query_vector, explore=0.5, collab=({}, {}), now=now)
+        ranked = _score_and_order(
+            catalog,
+            pool,
+            InterestModel(),
+            query=query,
+            query_vector=query_vector,
+            explore=0.5,
+            collab=({}, {}),
+            now=now,
+        )
         cache.set(key, ranked, FEED_CACHE_SECONDS)
     return _page(ranked, offset, limit)
 
@@ -305,7 +321,9 @@ def similar_items(*, item: Item, user=None, limit: int = 10) -> list[FeedEntry]:
     excluded = {item.pk}
     if _is_person(user):
         excluded |= set(
-            Interaction.objects.filter(user=user, kind__in=[Interaction.Kind.HIDE, Interaction.Kind.DISLIKE]).values_list("item_id", flat=True)
+            Interaction.objects.filter(
+                user=user, kind__in=[Interaction.Kind.HIDE, Interaction.Kind.DISLIKE]
+            ).values_list("item_id", flat=True)
         )
     semantic = sources.nearest([vector], k=40)
     co_scores, _ = sources.collaborative({item.pk: 1.0}, limit=20)
@@ -320,7 +338,9 @@ def similar_items(*, item: Item, user=None, limit: int = 10) -> list[FeedEntry]:
     similarity = candidates.vectors @ vector
     scores = 0.75 * similarity + 0.25 * candidates.collab
     order = ranking.diversify(candidates, scores, explore=0.4, limit=limit, page_size=limit, domain_cap=0.5)
-    items = Item.objects.select_related("domain").defer("embedding").in_bulk([int(candidates.item_ids[r]) for r in order])
+    items = (
+        Item.objects.select_related("domain").defer("embedding").in_bulk([int(candidates.item_ids[r]) for r in order])
+    )
     entries = []
     for position in order:
         candidate = items.get(int(candidates.item_ids[position]))
@@ -332,8 +352,19 @@ def similar_items(*, item: Item, user=None, limit: int = 10) -> list[FeedEntry]:
             reason, kind = f"Close to {item.title}, in {candidate.domain.name}", "similar"
         else:
             reason, kind = f"Similar to {item.title}", "similar"
-        signals = {"similarity": round(float(similarity[position]), 4), "collab": round(float(candidates.collab[position]), 4)}
-        entries.append(FeedEntry(item=candidate, score=round(float(scores[position]), 4), reason=reason, reason_kind=kind, signals=signals))
+        signals = {
+            "similarity": round(float(similarity[position]), 4),
+            "collab": round(float(candidates.collab[position]), 4),
+        }
+        entries.append(
+            FeedEntry(
+                item=candidate,
+                score=round(float(scores[position]), 4),
+                reason=reason,
+                reason_kind=kind,
+                signals=signals,
+            )
+        )
     return entries
 
 

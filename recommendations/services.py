@@ -68,7 +68,9 @@ def interest_model_compute(*, user_id: int) -> tuple[InterestModel, dict[str, fl
     profile = Profile.objects.filter(user_id=user_id).first()
     events = _events(user_id)
     item_ids = {event.item_id for event in events}
-    rows = Item.objects.filter(pk__in=item_ids, embedding__isnull=False).values_list("id", "embedding", "title", "domain__slug")
+    rows = Item.objects.filter(pk__in=item_ids, embedding__isnull=False).values_list(
+        "id", "embedding", "title", "domain__slug"
+    )
     vectors, titles, domains = {}, {}, {}
     for item_id, embedding, title, domain in rows:
         vectors[item_id] = to_array(embedding)
@@ -218,7 +220,9 @@ def ranker_fit(*, min_users: int = 5, store: bool = True) -> dict:
     result = {"weights": recommender.weights, "metrics": report, "trained_on": trained_on}
     if store:
         version = (RankerWeights.objects.aggregate(latest=Max("version"))["latest"] or 0) + 1
-        RankerWeights.objects.create(version=version, weights=recommender.weights, metrics=report, trained_on=trained_on)
+        RankerWeights.objects.create(
+            version=version, weights=recommender.weights, metrics=report, trained_on=trained_on
+        )
         cache.delete("ranker-weights")
         result["version"] = version
     return result

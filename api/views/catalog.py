@@ -31,7 +31,9 @@ ITEM_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Item i
 class DomainListApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(tags=["catalog"], summary="List the content domains", responses={200: DomainSerializer(many=True), **errors()})
+    @extend_schema(
+        tags=["catalog"], summary="List the content domains", responses={200: DomainSerializer(many=True), **errors()}
+    )
     def get(self, request):
         return Response(DomainSerializer(Domain.objects.all(), many=True).data)
 
@@ -71,7 +73,9 @@ class ItemDetailApi(APIView):
     def _item(self, request, pk: int):
         return get_object_or_404(selectors.item_visible(user=request.user), pk=pk)
 
-    @extend_schema(tags=["catalog"], summary="One item", parameters=[ITEM_ID], responses={200: ItemSerializer, **errors(404)})
+    @extend_schema(
+        tags=["catalog"], summary="One item", parameters=[ITEM_ID], responses={200: ItemSerializer, **errors(404)}
+    )
     def get(self, request, pk: int):
         return Response(ItemSerializer(self._item(request, pk)).data)
 

@@ -114,7 +114,9 @@ class InteractionDetailApi(APIView):
         responses={200: InteractionSerializer, **errors(401, 404)},
     )
     def get(self, request, pk: int):
-        return Response(InteractionSerializer(get_object_or_404(selectors.interaction_list(user=request.user), pk=pk)).data)
+        return Response(
+            InteractionSerializer(get_object_or_404(selectors.interaction_list(user=request.user), pk=pk)).data
+        )
 
     @extend_schema(
         tags=["interactions"],

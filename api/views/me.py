@@ -52,7 +52,9 @@ class InterestsApi(APIView):
 class DomainPreferencesApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["me"], summary="Your preferred domains", responses={200: DomainPreferencesSerializer, **errors(401)})
+    @extend_schema(
+        tags=["me"], summary="Your preferred domains", responses={200: DomainPreferencesSerializer, **errors(401)}
+    )
     def get(self, request):
         profile = services.profile_get_or_create(user=request.user)
         return Response(DomainPreferencesSerializer({"domains": profile.preferred_domains.all()}).data)

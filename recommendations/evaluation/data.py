@@ -45,9 +45,19 @@ class Dataset:
 
     def subset(self, mask: np.ndarray) -> "Dataset":
         return Dataset(
-            self.name, self.item_keys, self.item_domains, self.item_texts, self.item_titles,
-            self.users[mask], self.items[mask], self.weights[mask], self.timestamps[mask], self.user_keys, self.bios,
-            self.vectors, self.bio_vectors,
+            self.name,
+            self.item_keys,
+            self.item_domains,
+            self.item_texts,
+            self.item_titles,
+            self.users[mask],
+            self.items[mask],
+            self.weights[mask],
+            self.timestamps[mask],
+            self.user_keys,
+            self.bios,
+            self.vectors,
+            self.bio_vectors,
         )
 
 
@@ -98,7 +108,13 @@ def load(directory: Path, *, ratings_as_positive: bool = True) -> Dataset:
             for row in _read_table(movielens_items[0])
         ]
         interaction_rows = [
-            {"user": row["user_id"], "item": row["item_id"], "kind": "rating", "value": row["rating"], "timestamp": row["timestamp"]}
+            {
+                "user": row["user_id"],
+                "item": row["item_id"],
+                "kind": "rating",
+                "value": row["rating"],
+                "timestamp": row["timestamp"],
+            }
             for row in _read_table(sorted(directory.glob("*.inter"))[0])
         ]
         user_rows = []
@@ -110,7 +126,9 @@ def load(directory: Path, *, ratings_as_positive: bool = True) -> Dataset:
     return build(directory.name, item_rows, interaction_rows, user_rows, ratings_as_positive=ratings_as_positive)
 
 
-def build(name: str, item_rows: list[dict], interaction_rows: list[dict], user_rows: list[dict], *, ratings_as_positive: bool) -> Dataset:
+def build(
+    name: str, item_rows: list[dict], interaction_rows: list[dict], user_rows: list[dict], *, ratings_as_positive: bool
+) -> Dataset:
     item_keys = [str(row["id"]) for row in item_rows]
     index = {key: position for position, key in enumerate(item_keys)}
     texts, titles = [], []
@@ -132,7 +150,11 @@ def build(name: str, item_rows: list[dict], interaction_rows: list[dict], user_r
         items.append(item)
         weights.append(_signed_weight(kind, value, ratings_as_positive))
         stamps.append(_timestamp(row.get("timestamp")))
-    bios = {user_keys[str(row["user"])]: row["bio"] for row in user_rows if str(row.get("user")) in user_keys and row.get("bio")}
+    bios = {
+        user_keys[str(row["user"])]: row["bio"]
+        for row in user_rows
+        if str(row.get("user")) in user_keys and row.get("bio")
+    }
     return Dataset(
         name=name,
         item_keys=item_keys,
@@ -162,12 +184,18 @@ def from_platform() -> Dataset:
         vectors.append(to_array(embedding))
     interaction_rows = [
         {"user": user, "item": item, "kind": kind, "value": value, "timestamp": created.timestamp()}
-        for user, item, kind, value, created in Interaction.objects.values_list("user_id", "item_id", "kind", "value", "created_at")
+        for user, item, kind, value, created in Interaction.objects.values_list(
+            "user_id", "item_id", "kind", "value", "created_at"
+        )
     ]
-    profiles = Profile.objects.exclude(bio="").filter(embedding__isnull=False).values_list("user_id", "bio", "embedding")
+    profiles = (
+        Profile.objects.exclude(bio="").filter(embedding__isnull=False).values_list("user_id", "bio", "embedding")
+    )
     user_rows = [{"user": user, "bio": bio} for user, bio, _ in profiles]
     dataset = build("platform", item_rows, interaction_rows, user_rows, ratings_as_positive=False)
     dataset.vectors = np.stack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
     positions = {key: index for index, key in enumerate(dataset.user_keys)}
-    dataset.bio_vectors = {positions[str(user)]: to_array(embedding) for user, _, embedding in profiles if str(user) in positions}
+    dataset.bio_vectors = {
+        positions[str(user)]: to_array(embedding) for user, _, embedding in profiles if str(user) in positions
+    }
     return dataset

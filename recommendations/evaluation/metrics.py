@@ -22,7 +22,15 @@ def novelty(recommended: list[int], item_popularity: np.ndarray, n_users: int) -
     return float(np.mean(-np.log2(share)))
 
 
-def summarize(lists: dict[int, list[int]], test: dict[int, set[int]], vectors: np.ndarray, item_popularity: np.ndarray, n_users: int, universe: int, k: int = 10) -> dict:
+def summarize(
+    lists: dict[int, list[int]],
+    test: dict[int, set[int]],
+    vectors: np.ndarray,
+    item_popularity: np.ndarray,
+    n_users: int,
+    universe: int,
+    k: int = 10,
+) -> dict:
     users = [user for user in test if user in lists]
     recommended = {item for user in users for item in lists[user][:k]}
     return {

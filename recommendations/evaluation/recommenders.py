@@ -100,7 +100,14 @@ class Platform(Recommender):
 
     name = "platform"
 
-    def __init__(self, explore: float = 0.1, neighbours: int = 30, fit_users: int = 400, weights: dict | None = None, bio_vectors: dict | None = None):
+    def __init__(
+        self,
+        explore: float = 0.1,
+        neighbours: int = 30,
+        fit_users: int = 400,
+        weights: dict | None = None,
+        bio_vectors: dict | None = None,
+    ):
         self.explore = explore
         self.neighbours = neighbours
         self.fit_users = fit_users
@@ -114,7 +121,9 @@ class Platform(Recommender):
         self.split = split
         self.domains = split.train.item_domains
         self.single_domain = len(set(self.domains.tolist())) == 1
-        self.neighbour_matrix = neighbor_matrix(item_neighbors(self.matrix, self.neighbours), self.matrix.shape[1]).T.tocsr()
+        self.neighbour_matrix = neighbor_matrix(
+            item_neighbors(self.matrix, self.neighbours), self.matrix.shape[1]
+        ).T.tocsr()
         pop = np.log1p(self.popularity)
         self.popularity_feature = (pop / pop.max()).astype(np.float32) if pop.max() > 0 else pop.astype(np.float32)
         self._events = self._events_by_user(split.train)
@@ -175,7 +184,9 @@ class Platform(Recommender):
 
     def _validation_task(self, inner):
         inner_matrix = interaction_matrix(inner)
-        self.neighbour_matrix = neighbor_matrix(item_neighbors(inner_matrix, self.neighbours), inner_matrix.shape[1]).T.tocsr()
+        self.neighbour_matrix = neighbor_matrix(
+            item_neighbors(inner_matrix, self.neighbours), inner_matrix.shape[1]
+        ).T.tocsr()
         inner_events = self._events_by_user(inner.train)
         users = sorted(inner.test)[: self.fit_users]
         if not users:
@@ -214,7 +225,14 @@ class Platform(Recommender):
             freshness=candidates.freshness[head],
             trending=candidates.trending[head],
         )
-        order = ranking.diversify(subset, scores[head], explore=self.explore, limit=k, page_size=k, domain_cap=None if self.single_domain else 0.4)
+        order = ranking.diversify(
+            subset,
+            scores[head],
+            explore=self.explore,
+            limit=k,
+            page_size=k,
+            domain_cap=None if self.single_domain else 0.4,
+        )
         return [int(head[position]) for position in order]
 
 

@@ -52,7 +52,9 @@ def _allowed(split: splits.Split, recommender: Recommender, user: int, n_items: 
     return allowed
 
 
-def evaluate_split(split: splits.Split, vectors: np.ndarray, recommenders: list[Recommender], *, max_users: int | None = None) -> dict:
+def evaluate_split(
+    split: splits.Split, vectors: np.ndarray, recommenders: list[Recommender], *, max_users: int | None = None
+) -> dict:
     users = sorted(split.test)[:max_users] if max_users else sorted(split.test)
     test = {user: split.test[user] for user in users}
     universe = len(split.candidate_items) if split.candidate_items is not None else vectors.shape[0]
@@ -61,7 +63,9 @@ def evaluate_split(split: splits.Split, vectors: np.ndarray, recommenders: list[
         started = time.perf_counter()
         recommender.fit(split, vectors)
         fitted = time.perf_counter()
-        lists = {user: recommender.recommend(user, _allowed(split, recommender, user, vectors.shape[0])) for user in users}
+        lists = {
+            user: recommender.recommend(user, _allowed(split, recommender, user, vectors.shape[0])) for user in users
+        }
         done = time.perf_counter()
         row = metrics.summarize(lists, test, vectors, recommender.popularity, split.train.n_users, universe)
         row["fit_seconds"] = round(fitted - started, 2)
@@ -76,7 +80,14 @@ def evaluate_split(split: splits.Split, vectors: np.ndarray, recommenders: list[
 def run(dataset: Dataset, split_names: list[str], *, explore: float = 0.1, max_users: int | None = None) -> dict:
     vectors = item_vectors(dataset)
     bios = bio_vectors(dataset)
-    report = {"dataset": dataset.name, "items": dataset.n_items, "users": dataset.n_users, "interactions": int(len(dataset.users)), "model": settings.EMBEDDING_MODEL_NAME, "splits": {}}
+    report = {
+        "dataset": dataset.name,
+        "items": dataset.n_items,
+        "users": dataset.n_users,
+        "interactions": int(len(dataset.users)),
+        "model": settings.EMBEDDING_MODEL_NAME,
+        "splits": {},
+    }
     for name in split_names:
         try:
             split = splits.SPLITS[name](dataset)
@@ -92,7 +103,9 @@ COLUMNS = ("recall@10", "ndcg@10", "coverage", "diversity", "novelty", "ms_per_u
 
 
 def table(report: dict) -> str:
-    lines = [f"{report['dataset']}: {report['items']} items, {report['users']} users, {report['interactions']} interactions"]
+    lines = [
+        f"{report['dataset']}: {report['items']} items, {report['users']} users, {report['interactions']} interactions"
+    ]
     for split, rows in report["splits"].items():
         lines.append("")
         if "skipped" in rows:

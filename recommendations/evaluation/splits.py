@@ -54,7 +54,9 @@ def cold_items(dataset: Dataset, *, share: float = 0.2, seed: int = 0) -> Split:
     is_cold[cold] = True
     rows_cold = is_cold[dataset.items]
     test: dict[int, set[int]] = {}
-    for user, item, weight in zip(dataset.users[rows_cold], dataset.items[rows_cold], dataset.weights[rows_cold], strict=True):
+    for user, item, weight in zip(
+        dataset.users[rows_cold], dataset.items[rows_cold], dataset.weights[rows_cold], strict=True
+    ):
         if weight > 0:
             test.setdefault(int(user), set()).add(int(item))
     train = dataset.subset(~rows_cold)
@@ -72,7 +74,9 @@ def few_shot(dataset: Dataset, *, shots: int = 3, min_interactions: int = 10) ->
             continue
         held = rows[shots:]
         train_mask[held] = False
-        found = {int(dataset.items[row]) for row in held if dataset.weights[row] > 0} - set(dataset.items[rows[:shots]].tolist())
+        found = {int(dataset.items[row]) for row in held if dataset.weights[row] > 0} - set(
+            dataset.items[rows[:shots]].tolist()
+        )
         if found:
             test[int(dataset.users[rows[0]])] = found
     return Split("few_shot", dataset.subset(train_mask), test)

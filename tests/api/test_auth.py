@@ -77,7 +77,10 @@ def test_session_write_with_csrf_token_is_accepted(user):
     secret = _get_new_csrf_string()
     client.cookies["csrftoken"] = secret
     response = client.patch(
-        reverse("api_me_profile"), {"display_name": "Honest"}, format="json", HTTP_X_CSRFTOKEN=_mask_cipher_secret(secret)
+        reverse("api_me_profile"),
+        {"display_name": "Honest"},
+        format="json",
+        HTTP_X_CSRFTOKEN=_mask_cipher_secret(secret),
     )
     assert response.status_code == 200, response.content
     assert response.json()["display_name"] == "Honest"

@@ -113,7 +113,9 @@ def test_invalid_item_is_a_400_naming_the_field(staff_api, domains, payload, fie
 
 def test_taken_external_id_is_a_400(staff_api, domains):
     factories.ItemFactory(external_id="b-1")
-    response = staff_api.post(reverse("api_items"), {"domain": "books", "title": "T", "external_id": "b-1"}, format="json")
+    response = staff_api.post(
+        reverse("api_items"), {"domain": "books", "title": "T", "external_id": "b-1"}, format="json"
+    )
     assert "external_id" in assert_error(response, 400, "invalid")["fields"]
 
 
@@ -172,14 +174,22 @@ def test_bulk_upsert_creates_and_updates_by_external_id(
 
 
 def test_bulk_upsert_with_one_bad_row_saves_nothing(staff_api, domains):
-    rows = [{"external_id": "ok", "domain": "books", "title": "Fine"}, {"external_id": "bad", "domain": "books", "title": ""}]
-    error = assert_error(staff_api.post(reverse("api_items_bulk_upsert"), {"items": rows}, format="json"), 400, "invalid")
+    rows = [
+        {"external_id": "ok", "domain": "books", "title": "Fine"},
+        {"external_id": "bad", "domain": "books", "title": ""},
+    ]
+    error = assert_error(
+        staff_api.post(reverse("api_items_bulk_upsert"), {"items": rows}, format="json"), 400, "invalid"
+    )
     assert error["fields"]["items"] == {"1": {"title": ["This field may not be blank."]}}
     assert not Item.objects.exists()
 
 
 def test_bulk_upsert_refuses_a_repeated_external_id(staff_api, domains):
-    rows = [{"external_id": "x", "domain": "books", "title": "A"}, {"external_id": "x", "domain": "books", "title": "B"}]
+    rows = [
+        {"external_id": "x", "domain": "books", "title": "A"},
+        {"external_id": "x", "domain": "books", "title": "B"},
+    ]
     assert_error(staff_api.post(reverse("api_items_bulk_upsert"), {"items": rows}, format="json"), 400, "invalid")
 
 

@@ -42,7 +42,9 @@ def test_malformed_json_is_a_400(user_api):
 
 
 def test_non_json_body_is_a_415(user_api):
-    response = user_api.post(reverse("api_interactions"), data="kind=like", content_type="application/x-www-form-urlencoded")
+    response = user_api.post(
+        reverse("api_interactions"), data="kind=like", content_type="application/x-www-form-urlencoded"
+    )
     assert_error(response, 415, "unsupported_media_type")
 
 
@@ -67,7 +69,9 @@ def test_djangos_request_data_too_big_is_mapped_to_413(user_api, monkeypatch):
 
 
 def test_validation_error_lists_fields(user_api):
-    error = assert_error(user_api.post(reverse("api_interactions"), {"kind": "teleport"}, format="json"), 400, "invalid")
+    error = assert_error(
+        user_api.post(reverse("api_interactions"), {"kind": "teleport"}, format="json"), 400, "invalid"
+    )
     assert set(error["fields"]) == {"item", "kind"}
 
 

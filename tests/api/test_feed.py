@@ -101,7 +101,9 @@ def test_popular_rejects_unknown_domain(api, db):
 
 def test_a_like_changes_the_feed(user_api, user, catalog, embed_everything):
     before = user_api.get(reverse("api_feed"), {"page_size": 3}).json()
-    user_api.post(reverse("api_interactions"), {"item": catalog["Deep Space Voyages"].pk, "kind": "like"}, format="json")
+    user_api.post(
+        reverse("api_interactions"), {"item": catalog["Deep Space Voyages"].pk, "kind": "like"}, format="json"
+    )
     embed_everything()
     after = user_api.get(reverse("api_feed"), {"page_size": 3}).json()
     assert _titles(after) != _titles(before)

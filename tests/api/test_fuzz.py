@@ -6,7 +6,11 @@ from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance, status_code_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests import factories
 
@@ -30,6 +34,30 @@ def fuzz_data(transactional_db, settings, embed_everything):
     return {"Authorization": f"Token {Token.objects.create(user=staff).key}"}
 
 
+def _fuzz(operation, base_url: str, headers: dict) -> tuple[int, str | None]:
+    """Run generated cases against one operation; returns how many ran and the failure, if any."""
+    calls = []
+
+    @hypothesis_settings(
+        max_examples=CASES_PER_OPERATION,
+        phases=[Phase.explicit, Phase.generate],
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy())
+    def run(case):
+        response = case.call(base_url=base_url, headers=headers)
+        calls.append(response.status_code)
+        case.validate_response(response, checks=CHECKS, headers=headers)
+
+    try:
+        run()
+    except (Exception, BaseExceptionGroup) as exc:  # collect every operation's failure, report them together
+        return len(calls), f"{operation.label}: {exc}"
+    return len(calls), None
+
+
 @pytest.mark.slow
 def test_every_operation_survives_generated_requests(live_server, fuzz_data):
     schema = schemathesis.openapi.from_url(live_server.url + "/api/v1/schema/")
@@ -37,26 +65,9 @@ def test_every_operation_survives_generated_requests(live_server, fuzz_data):
     failures = []
     for result in schema.get_all_operations():
         operation = result.ok()
-        calls = []
-
-        @hypothesis_settings(
-            max_examples=CASES_PER_OPERATION,
-            phases=[Phase.explicit, Phase.generate],
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(case=operation.as_strategy())
-        def run(case):
-            response = case.call(base_url=live_server.url, headers=fuzz_data)
-            calls.append(response.status_code)
-            case.validate_response(response, checks=CHECKS, headers=fuzz_data)
-
-        try:
-            run()
-        except (Exception, BaseExceptionGroup) as exc:  # collect every operation's failure, report them together
-            failures.append(f"{operation.label}: {exc}")
-        counts[operation.label] = len(calls)
+        counts[operation.label], failure = _fuzz(operation, live_server.url, fuzz_data)
+        if failure:
+            failures.append(failure)
     print("\n".join(f"{label}: {count} cases" for label, count in sorted(counts.items())))
     assert not failures, "\n\n".join(failures)
     assert len(counts) == 21

@@ -25,7 +25,9 @@ def test_like_is_recorded_for_the_caller_and_refreshes_interests(
     user_api, user, item, refreshes, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = user_api.post(reverse("api_interactions"), {"item": item.pk, "kind": "like", "user": 999}, format="json")
+        response = user_api.post(
+            reverse("api_interactions"), {"item": item.pk, "kind": "like", "user": 999}, format="json"
+        )
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["item"], body["kind"], body["status"]) == (item.pk, "like", "created")
@@ -51,7 +53,9 @@ def test_liking_twice_updates_the_one_like(user_api, item):
 
 
 def test_rating_is_stored_with_its_value(user_api, item):
-    response = user_api.post(reverse("api_interactions"), {"item": item.pk, "kind": "rating", "value": 4}, format="json")
+    response = user_api.post(
+        reverse("api_interactions"), {"item": item.pk, "kind": "rating", "value": 4}, format="json"
+    )
     assert response.json()["value"] == 4
 
 
@@ -75,7 +79,9 @@ def test_invalid_interaction_is_a_400(user_api, item, payload, field):
 def test_interaction_with_a_missing_or_deactivated_item_is_a_400(user_api, db):
     gone = factories.ItemFactory(is_active=False)
     for item_id in (gone.pk, 987654):
-        error = assert_error(user_api.post(reverse("api_interactions"), {"item": item_id, "kind": "like"}, format="json"), 400)
+        error = assert_error(
+            user_api.post(reverse("api_interactions"), {"item": item_id, "kind": "like"}, format="json"), 400
+        )
         assert "item" in error["fields"]
 
 
@@ -122,7 +128,9 @@ def test_the_same_client_id_twice_in_one_batch_counts_once(user_api, item):
 
 def test_client_ids_are_per_user(user_api, other_user, item):
     factories.InteractionFactory(user=other_user, item=item, kind="view", client_id="shared")
-    response = user_api.post(reverse("api_interactions"), {"item": item.pk, "kind": "view", "client_id": "shared"}, format="json")
+    response = user_api.post(
+        reverse("api_interactions"), {"item": item.pk, "kind": "view", "client_id": "shared"}, format="json"
+    )
     assert response.status_code == 201
     assert Interaction.objects.count() == 2
 
@@ -130,7 +138,9 @@ def test_client_ids_are_per_user(user_api, other_user, item):
 def test_batch_size_is_capped(user_api, item, settings):
     settings.API_MAX_BATCH = 3
     entries = [{"item": item.pk, "kind": "view"}] * 4
-    error = assert_error(user_api.post(reverse("api_interactions_batch"), {"interactions": entries}, format="json"), 400)
+    error = assert_error(
+        user_api.post(reverse("api_interactions_batch"), {"interactions": entries}, format="json"), 400
+    )
     assert "no more than 3" in error["message"]
     assert not Interaction.objects.exists()
 

@@ -42,7 +42,9 @@ def test_every_operation_documents_success_and_error_responses(schema):
 
 
 def test_schema_never_offers_vectors_or_staff_flags_for_writing(schema):
-    writable = " ".join(str(component) for name, component in schema["components"]["schemas"].items() if "Request" in name)
+    writable = " ".join(
+        str(component) for name, component in schema["components"]["schemas"].items() if "Request" in name
+    )
     for name in ("embedding", "embedding_hash", "embedding_model", "is_staff", "has_embedding"):
         assert f"'{name}'" not in writable
 

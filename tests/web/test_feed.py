@@ -13,7 +13,12 @@ def test_anonymous_visitor_sees_popular_feed_and_sign_up_prompt(client, catalog)
     assert response.status_code == 200
     assert "Sign up for a personal feed" in html
     assert len(response.context["entries"]) == 12
-    assert {entry.item.domain.slug for entry in response.context["entries"]} == {"articles", "books", "courses", "podcasts"}
+    assert {entry.item.domain.slug for entry in response.context["entries"]} == {
+        "articles",
+        "books",
+        "courses",
+        "podcasts",
+    }
 
 
 @pytest.mark.django_db

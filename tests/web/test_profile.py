@@ -61,7 +61,7 @@ def test_profile_shows_domain_interest_scores_as_numbers(auth_client, user, cata
     bars = response.context["bars"]
     assert {bar["slug"] for bar in bars} == {"articles", "books", "movies", "courses", "podcasts"}
     assert bars[0]["percent"] > 0
-    assert f'{bars[0]["percent"]}%</span>' in response.content.decode()
+    assert f"{bars[0]['percent']}%</span>" in response.content.decode()
 
 
 @pytest.mark.django_db

@@ -14,7 +14,11 @@ from web.services import profile_personalize_now
 def _domain_bars(scores: dict[str, float]) -> list[dict]:
     """Every domain with its score as a percentage, strongest first, for the bar chart."""
     bars = [
-        {"name": domain.name, "slug": domain.slug, "percent": round(100 * min(1.0, max(0.0, scores.get(domain.slug, 0.0))))}
+        {
+            "name": domain.name,
+            "slug": domain.slug,
+            "percent": round(100 * min(1.0, max(0.0, scores.get(domain.slug, 0.0)))),
+        }
         for domain in domain_list()
     ]
     return sorted(bars, key=lambda bar: -bar["percent"])

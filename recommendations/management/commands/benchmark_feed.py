@@ -18,7 +18,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, items, users, requests, **options):
         if settings.DATABASES["default"]["NAME"] in {"platform"}:
-            raise CommandError("Refusing to fill the development database: set EMBEDDED_DATABASE=platform_bench (or a DATABASE_URL).")
+            raise CommandError(
+                "Refusing to fill the development database: set EMBEDDED_DATABASE=platform_bench (or a DATABASE_URL)."
+            )
         benchmark.catalog_build(items=items, users=users, log=self.stdout.write)
         ann = benchmark.measure_ann()
         self.stdout.write(f"\npgvector HNSW at this size: {ann}")

@@ -15,8 +15,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--dataset", required=True)
         parser.add_argument("--split", action="append", choices=sorted(splits.SPLITS), help="Repeatable; default: all.")
-        parser.add_argument("--explore", type=float, default=0.1, help="Diversity trade-off used by the platform ranker.")
-        parser.add_argument("--graded-ratings", action="store_true", help="Low ratings count against (default: every rating is a positive).")
+        parser.add_argument(
+            "--explore", type=float, default=0.1, help="Diversity trade-off used by the platform ranker."
+        )
+        parser.add_argument(
+            "--graded-ratings",
+            action="store_true",
+            help="Low ratings count against (default: every rating is a positive).",
+        )
         parser.add_argument("--max-users", type=int, help="Evaluate only the first N test users (quick runs).")
         parser.add_argument("--json", type=Path, default=Path("var/evaluation.json"))
         parser.add_argument("--plot", type=Path, help="Save a recall-vs-diversity plot (PNG).")

@@ -10,7 +10,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--min-users", type=int, default=5, help="Refuse to fit on fewer users with held-out activity.")
+        parser.add_argument(
+            "--min-users", type=int, default=5, help="Refuse to fit on fewer users with held-out activity."
+        )
         parser.add_argument("--dry-run", action="store_true", help="Report the fit without storing it.")
 
     def handle(self, *args, min_users, dry_run, **options):
@@ -19,7 +21,9 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Fitted on {result['trained_on']}")
-        self.stdout.write(f"NDCG@10 on held-out interactions: default weights {result['metrics']['default_ndcg@10']}, fitted {result['metrics']['ndcg@10']}")
+        self.stdout.write(
+            f"NDCG@10 on held-out interactions: default weights {result['metrics']['default_ndcg@10']}, fitted {result['metrics']['ndcg@10']}"
+        )
         self.stdout.write(f"Weights: {result['weights']}")
         if result.get("version"):
             self.stdout.write(self.style.SUCCESS(f"Stored as ranker v{result['version']} (now serving)"))
