@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from pgvector.django import CosineDistance
 
@@ -58,6 +59,25 @@ def test_embed_items_task_twice_embeds_once(books):
     assert item.embedded_at == first_embedded_at
     assert item.embedding_model == settings.EMBEDDING_MODEL_NAME
     assert item.embedding_hash == text_hash(item.text_for_embedding)
+
+
+def test_saving_a_stale_copy_keeps_the_vector_the_worker_made(books):
+    item = factories.ItemFactory(domain=books, title="Whales of the deep ocean")
+    stale_copy = Item.objects.get(pk=item.pk)
+    tasks.embed_items([item.pk])
+
+    stale_copy.creator = "New Author"
+    services.item_save(item=stale_copy)
+
+    item.refresh_from_db()
+    assert item.creator == "New Author"
+    assert item.embedded_at is not None and item.embedding is not None
+
+
+def test_blank_title_from_a_service_is_a_title_error(books):
+    with pytest.raises(ValidationError) as error:
+        services.item_create(domain=books, title="   ")
+    assert "title" in error.value.message_dict
 
 
 def test_editing_the_title_changes_vector_and_hash(books):

@@ -247,11 +247,26 @@ def test_reimporting_an_interaction_log_does_not_duplicate_states(tmp_path, know
             {"user": "maya", "item": "b-1", "kind": "rating", "value": 5},
         ],
     )
-    import_interactions(read_rows(path))
+    first = import_interactions(read_rows(path))
 
-    import_interactions(read_rows(path))
+    again = import_interactions(read_rows(path))
 
     assert Interaction.objects.count() == 2
+    assert (first.created, first.skipped) == (2, 0)
+    assert (again.created, again.skipped) == (0, 2)
+
+
+def test_reimport_with_empty_cells_keeps_the_stored_values(item_csv, tmp_path):
+    import_items(read_rows(item_csv))
+    before = Item.objects.get(external_id="b-1")
+    changed = write_csv(tmp_path / "again.csv", ITEM_COLUMNS, [["b-1", "", "New title", "", ""]])
+
+    report, _ = import_items(read_rows(changed))
+
+    after = Item.objects.get(external_id="b-1")
+    assert report.updated == 1
+    assert after.title == "New title"
+    assert (after.description, after.tags, after.domain_id) == (before.description, before.tags, before.domain_id)
 
 
 def test_import_items_command_prints_a_report_with_rejected_row_numbers(item_csv, sent_tasks):
