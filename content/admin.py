@@ -8,6 +8,8 @@ from content.forms import ItemForm
 from content.models import Domain, Interaction, Item, Profile
 from content.vectors import batched
 
+READONLY_FIELDS = ["embedding_model", "embedding_hash", "embedded_at", "embedding_error", "created_at", "updated_at"]
+
 
 class EmbeddingStatusFilter(admin.SimpleListFilter):
     title = "embedding"
@@ -57,14 +59,7 @@ class ItemAdmin(EmbeddingStatusMixin, admin.ModelAdmin):
     list_display = ["title", "domain", "creator", "published_at", "is_active", "embedding_status"]
     list_filter = ["domain", "is_active", EmbeddingStatusFilter, "language"]
     search_fields = ["title", "description", "creator", "external_id"]
-    readonly_fields = [
-        "embedding_model",
-        "embedding_hash",
-        "embedded_at",
-        "embedding_error",
-        "created_at",
-        "updated_at",
-    ]
+    readonly_fields = READONLY_FIELDS
     date_hierarchy = "published_at"
     actions = ["reembed", "deactivate"]
     list_select_related = ["domain"]
@@ -92,14 +87,7 @@ class ProfileAdmin(EmbeddingStatusMixin, admin.ModelAdmin):
     list_display = ["__str__", "user", "explore", "embedding_status", "updated_at"]
     list_filter = [EmbeddingStatusFilter, "preferred_domains"]
     search_fields = ["user__username", "display_name", "bio"]
-    readonly_fields = [
-        "embedding_model",
-        "embedding_hash",
-        "embedded_at",
-        "embedding_error",
-        "created_at",
-        "updated_at",
-    ]
+    readonly_fields = READONLY_FIELDS
     raw_id_fields = ["user"]
     actions = ["reembed"]
 

@@ -1,6 +1,6 @@
 from django import forms
 
-from content.models import BIO_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Domain, Item
+from content.models import BIO_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, ITEM_EDITABLE_FIELDS, TITLE_MAX_LENGTH, Domain, Item
 from content.services import normalize_tags
 
 
@@ -24,18 +24,7 @@ class ItemForm(forms.ModelForm):
 
     class Meta:
         model = Item
-        fields = [
-            "domain",
-            "external_id",
-            "title",
-            "description",
-            "tags",
-            "creator",
-            "url",
-            "language",
-            "published_at",
-            "is_active",
-        ]
+        fields = list(ITEM_EDITABLE_FIELDS)
 
     def clean_title(self):
         title = (self.cleaned_data.get("title") or "").strip()

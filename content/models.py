@@ -12,6 +12,19 @@ TITLE_MAX_LENGTH = 300
 DESCRIPTION_MAX_LENGTH = 5000
 BIO_MAX_LENGTH = 1000
 MAX_TAGS = 20
+# What people edit on an item (admin, import, API); the vector columns belong to the worker.
+ITEM_EDITABLE_FIELDS = (
+    "domain",
+    "external_id",
+    "title",
+    "description",
+    "tags",
+    "creator",
+    "url",
+    "language",
+    "published_at",
+    "is_active",
+)
 
 
 class Embedded(models.Model):

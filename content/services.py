@@ -9,20 +9,7 @@ from django.db import IntegrityError, transaction
 
 from content import tasks
 from content.enqueue import enqueue_on_commit
-from content.models import Domain, Interaction, Item, Profile
-
-ITEM_FIELDS = (
-    "domain",
-    "external_id",
-    "title",
-    "description",
-    "tags",
-    "creator",
-    "url",
-    "language",
-    "published_at",
-    "is_active",
-)
+from content.models import ITEM_EDITABLE_FIELDS, Domain, Interaction, Item, Profile
 
 
 def normalize_tags(tags: Iterable[str] | str | None) -> list[str]:
@@ -48,7 +35,7 @@ def item_save(*, item: Item) -> Item:
         item.save()
     else:
         # Never write the vector columns from this (possibly stale) object: the worker owns them.
-        item.save(update_fields=[*ITEM_FIELDS, "updated_at"])
+        item.save(update_fields=[*ITEM_EDITABLE_FIELDS, "updated_at"])
     enqueue_on_commit(tasks.embed_items, [item.pk])
     return item
 
@@ -59,7 +46,7 @@ def item_create(*, domain: Domain, title: str, **fields) -> Item:
 
 def item_update(*, item: Item, **fields) -> Item:
     for name, value in fields.items():
-        if name not in ITEM_FIELDS:
+        if name not in ITEM_EDITABLE_FIELDS:
             raise ValueError(f"{name} is not an editable item field")
         setattr(item, name, value)
     return item_save(item=item)
@@ -154,7 +141,7 @@ def items_upsert(*, rows: list[dict]) -> list[tuple[Item, bool]]:
 
     results = []
     for fields in rows:
-        unknown = set(fields) - set(ITEM_FIELDS)
+        unknown = set(fields) - set(ITEM_EDITABLE_FIELDS)
         if unknown:
             raise ValueError(f"{sorted(unknown)} are not editable item fields")
         item = Item.objects.select_for_update().filter(external_id=fields["external_id"]).first()

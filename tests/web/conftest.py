@@ -68,16 +68,6 @@ TOPICS = {
 TOPIC_DOMAINS = ["articles", "books", "courses", "podcasts"]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_catalog():
-    """The recommender keeps its catalog in memory; each test has its own database rows."""
-    from recommendations.catalog import reset_catalog
-
-    reset_catalog()
-    yield
-    reset_catalog()
-
-
 @pytest.fixture
 def user(db):
     user = factories.UserFactory()
