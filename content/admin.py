@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.db import transaction
+from django.urls import reverse
 from django.utils.html import format_html
 
 from content import services, tasks
@@ -84,7 +85,7 @@ class ItemAdmin(EmbeddingStatusMixin, admin.ModelAdmin):
 
 @admin.register(Profile)
 class ProfileAdmin(EmbeddingStatusMixin, admin.ModelAdmin):
-    list_display = ["__str__", "user", "explore", "embedding_status", "updated_at"]
+    list_display = ["__str__", "user", "explore", "embedding_status", "updated_at", "feed_preview"]
     list_filter = [EmbeddingStatusFilter, "preferred_domains"]
     search_fields = ["user__username", "display_name", "bio"]
     readonly_fields = READONLY_FIELDS
@@ -98,6 +99,11 @@ class ProfileAdmin(EmbeddingStatusMixin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if "bio" in form.changed_data:
             enqueue_on_commit(tasks.embed_profile, obj.pk)
+
+    @admin.display(description="Feed")
+    def feed_preview(self, obj):
+        url = reverse("admin:recommendations_feed_preview", args=[obj.user_id])
+        return format_html('<a href="{}">Preview feed</a>', url)
 
     def enqueue_embedding(self, ids):
         Profile.objects.filter(pk__in=ids).update(embedding_hash="")
