@@ -56,9 +56,9 @@ def feedback_states(*, user: AbstractBaseUser, item_ids: list[int]) -> dict[int,
 
 
 def feedback_history(*, user: AbstractBaseUser, limit: int = HISTORY_LIMIT) -> QuerySet[Interaction]:
-    """The user's feedback that can be undone; plain views are left out as they are not a choice."""
+    """Everything the user did that recommendations learn from (views included), newest first; each can be undone."""
     return (
-        Interaction.objects.filter(user=user, kind__in=Interaction.STATE_KINDS)
+        Interaction.objects.filter(user=user)
         .select_related("item", "item__domain")
         .defer("item__embedding")
         .order_by("-created_at")[:limit]

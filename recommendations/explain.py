@@ -12,13 +12,36 @@ def _domain_name(context: dict, slug: str) -> str:
     return context["catalog"].domain_names.get(slug, slug.title())
 
 
+# An item someone only opened is a weaker anchor than one they liked, saved or rated.
+IMPLICIT_ANCHOR_DISCOUNT = 0.85
+
+
 def _most_similar_liked(candidates: Candidates, row: int, context: dict) -> int | None:
-    liked_ids, liked_vectors = context["liked_ids"], context["liked_vectors"]
+    liked_ids, liked_vectors, feedback = context["liked_ids"], context["liked_vectors"], context["feedback"]
     if len(liked_ids) == 0:
         return None
     similarity = liked_vectors @ candidates.vectors[row]
-    best = int(np.argmax(similarity))
+    preference = np.array(
+        [
+            1.0 if feedback.get(int(item), ("view",))[0] in ("like", "save", "rating") else IMPLICIT_ANCHOR_DISCOUNT
+            for item in liked_ids
+        ]
+    )
+    best = int(np.argmax(similarity * preference))
     return int(liked_ids[best]) if similarity[best] >= MEANINGFUL_SIMILARITY else None
+
+
+def _because(item_id: int, context: dict) -> str:
+    """Name what the person actually did: liked, saved, rated or only opened."""
+    title = context["titles"][item_id]
+    kind, value = context["feedback"].get(item_id, ("like", None))
+    if kind == "save":
+        return f"Because you saved {title}"
+    if kind == "rating" and value:
+        return f"Because you rated {title} {value:g}★"
+    if kind in ("view", "click"):
+        return f"Because you opened {title}"
+    return f"Because you liked {title}"
 
 
 def _closest_bio_phrase(candidates: Candidates, row: int, context: dict) -> str:
@@ -44,6 +67,9 @@ def explain(
             return f"New in {domain}", "fresh"
         return f"Something different: {domain}", "explore"
     positive = {name: value for name, value in signals.items() if value > 0 and name != "negative"}
+    if context["query_similarity"][row] < MEANINGFUL_SIMILARITY:
+        # Only claim "you asked for" when the item really is about what was asked.
+        positive.pop("query", None)
     strongest = max(positive, key=positive.get) if positive else None
     titles = context["titles"]
     if strongest == "query":
@@ -55,7 +81,7 @@ def explain(
     if strongest in ("sem_history", "sem_items", "collab"):
         anchor = _most_similar_liked(candidates, row, context)
         if anchor in titles:
-            return f"Because you liked {titles[anchor]}", "liked"
+            return _because(anchor, context), "liked"
     if strongest in ("sem_bio", "sem_history", "sem_items", None):
         phrase = _closest_bio_phrase(candidates, row, context)
         if phrase:

@@ -12,6 +12,7 @@ from content.models import Domain, Interaction, Item, Profile
 from recommendations import candidates as sources
 from recommendations import ranking
 from recommendations.catalog import Catalog, get_catalog
+from recommendations.collaborative import collab_feature
 from recommendations.explain import explain
 from recommendations.interests import InterestModel
 from recommendations.models import InterestProfile, RankerWeights
@@ -22,6 +23,8 @@ from recommendations.types import MAX_QUERY_LENGTH, Feed, FeedEntry, FeedRequest
 FEED_DEPTH = 100
 FEED_CACHE_SECONDS = 120
 MAX_PAGE_SIZE = 100
+# Visitors we know nothing about see a broad mix by default.
+ANONYMOUS_EXPLORE = 0.5
 
 
 def active_weights() -> tuple[dict[str, float], int | None]:
@@ -66,11 +69,11 @@ def feed_for_user(
     """A personal, diversity-aware feed with a reason on every entry."""
     query = _validate(query=query, domain=domain, explore=explore, offset=offset, limit=limit)
     if not _is_person(user):
-        return popular_and_fresh(domain=domain, offset=offset, limit=limit, query=query)
+        return popular_and_fresh(domain=domain, offset=offset, limit=limit, query=query, explore=explore)
     with stage("state"):
         profile = Profile.objects.filter(user=user).only("explore", "bio").first()
         explore = profile.explore if explore is None and profile else (0.3 if explore is None else explore)
-        interactions = list(Interaction.objects.filter(user=user).values_list("item_id", "kind"))
+        interactions = list(Interaction.objects.filter(user=user).values_list("item_id", "kind", "value"))
         preferred = frozenset(profile.preferred_domains.values_list("slug", flat=True)) if profile else frozenset()
         key = _cache_key(user.pk, f"{query}|{sorted(preferred)}", domain, explore, exclude_seen, interactions)
         ranked = cache.get(key)
@@ -112,9 +115,24 @@ def _page(ranked: list[tuple], offset: int, limit: int) -> Feed:
     return Feed(entries=entries, offset=offset, next_offset=next_offset, total=len(ranked))
 
 
-def _excluded(interactions: list[tuple[int, str]], exclude_seen: bool) -> set[int]:
+def _excluded(interactions: list[tuple[int, str, float | None]], exclude_seen: bool) -> set[int]:
     always = {Interaction.Kind.HIDE, Interaction.Kind.DISLIKE}
-    return {item for item, kind in interactions if exclude_seen or kind in always}
+    return {item for item, kind, _ in interactions if exclude_seen or kind in always}
+
+
+# What a person did with an item, strongest first: the reason names the strongest.
+FEEDBACK_PRIORITY = ("like", "save", "rating", "click", "view")
+
+
+def _strongest_feedback(interactions) -> dict[int, tuple[str, float | None]]:
+    feedback: dict[int, tuple[str, float | None]] = {}
+    for item, kind, value in interactions:
+        if kind not in FEEDBACK_PRIORITY or (kind == "rating" and (value or 0) < 4):
+            continue
+        current = feedback.get(item)
+        if current is None or FEEDBACK_PRIORITY.index(kind) < FEEDBACK_PRIORITY.index(current[0]):
+            feedback[item] = (kind, value)
+    return feedback
 
 
 def _encode_query(query: str) -> np.ndarray | None:
@@ -173,7 +191,9 @@ def _rank_for_user(user, *, query, domain, explore, exclude_seen, interactions, 
         explore=explore,
         collab=(collab_scores, collab_anchors),
         now=now,
+        domain=domain,
         preferred_domains=preferred_domains,
+        feedback=_strongest_feedback(interactions),
     )
 
 
@@ -194,9 +214,7 @@ def _home_domains(catalog: Catalog, model: InterestModel) -> list[str]:
 def build_candidates(catalog: Catalog, item_ids: list[int], collab: dict[int, float], now: float) -> ranking.Candidates:
     rows = catalog.rows(item_ids)
     ids = catalog.item_ids[rows]
-    collab_values = np.array([collab.get(int(item), 0.0) for item in ids], dtype=np.float32)
-    if collab_values.max(initial=0) > 0:
-        collab_values /= collab_values.max()
+    collab_values = collab_feature(np.array([collab.get(int(item), 0.0) for item in ids], dtype=np.float32))
     return ranking.Candidates(
         item_ids=ids,
         vectors=catalog.vectors_for(rows),
@@ -209,11 +227,29 @@ def build_candidates(catalog: Catalog, item_ids: list[int], collab: dict[int, fl
 
 
 def _score_and_order(
-    catalog, pool, model, *, query, query_vector, explore, collab, now, preferred_domains=frozenset()
+    catalog,
+    pool,
+    model,
+    *,
+    query,
+    query_vector,
+    explore,
+    collab,
+    now,
+    domain=None,
+    preferred_domains=frozenset(),
+    feedback=None,
 ) -> list[tuple]:
     """Blend signals, diversify, and explain: (item id, score, reason, reason kind, signals) in feed order."""
     collab_scores, collab_anchors = collab
-    in_catalog = [item for item in pool if item in catalog.row_of and catalog.active[catalog.row_of[item]]]
+    # Every source is filtered here, so a domain tab never shows another domain's items.
+    in_catalog = [
+        item
+        for item in pool
+        if item in catalog.row_of
+        and catalog.active[catalog.row_of[item]]
+        and (domain is None or catalog.domains[catalog.row_of[item]] == domain)
+    ]
     if not in_catalog:
         return []
     candidates = build_candidates(catalog, in_catalog, collab_scores, now)
@@ -221,9 +257,15 @@ def _score_and_order(
         weights, _ = active_weights()
         values = ranking.features(candidates, model, query_vector, preferred_domains)
         scores = ranking.blend(values, weights)
+    if query_vector is not None:
+        # Someone who asked for something wants it; the explore setting still applies, at half strength.
+        explore *= 0.5
     with stage("diversity"):
         order = ranking.diversify(candidates, scores, explore=explore, limit=FEED_DEPTH)
-        order = _with_exploration(candidates, order, scores, explore)
+        if domain is None:
+            order = _with_exploration(candidates, order, scores, explore)
+        else:
+            order = [(row, False) for row in order]
     with stage("reasons"):
         liked = _strongest(model)
         liked_rows = catalog.rows(liked)
@@ -232,6 +274,8 @@ def _score_and_order(
             "model": model,
             "catalog": catalog,
             "anchors": collab_anchors,
+            "feedback": feedback or {},
+            "query_similarity": values["query"],
             "liked_ids": catalog.item_ids[liked_rows],
             "liked_vectors": catalog.vectors_for(liked_rows),
             "titles": dict(Item.objects.filter(pk__in=liked).values_list("id", "title")),
@@ -276,11 +320,14 @@ def _with_exploration(candidates, order, scores, explore, page_size=20) -> list[
     return result
 
 
-def popular_and_fresh(*, domain: str | None = None, offset: int = 0, limit: int = 20, query: str = "") -> Feed:
+def popular_and_fresh(
+    *, domain: str | None = None, offset: int = 0, limit: int = 20, query: str = "", explore: float | None = None
+) -> Feed:
     """For visitors with no account: popular, trending and new items, spread across domains."""
-    query = _validate(query=query, domain=domain, explore=None, offset=offset, limit=limit)
+    query = _validate(query=query, domain=domain, explore=explore, offset=offset, limit=limit)
+    explore = ANONYMOUS_EXPLORE if explore is None else explore
     catalog = get_catalog()
-    state = f"{domain}|{query}|{catalog.watermark}"
+    state = f"{domain}|{query}|{explore:.2f}|{catalog.watermark}"
     key = f"feed:anonymous:{hashlib.sha256(state.encode()).hexdigest()}"
     ranked = cache.get(key)
     if ranked is None:
@@ -303,9 +350,10 @@ def popular_and_fresh(*, domain: str | None = None, offset: int = 0, limit: int 
             InterestModel(),
             query=query,
             query_vector=query_vector,
-            explore=0.5,
+            explore=explore,
             collab=({}, {}),
             now=now,
+            domain=domain,
         )
         cache.set(key, ranked, FEED_CACHE_SECONDS)
     return _page(ranked, offset, limit)

@@ -9,7 +9,7 @@ from scipy import sparse
 from content.embedding import get_encoder, to_array
 from content.models import Interaction, Item, Profile
 from recommendations.catalog import get_catalog
-from recommendations.collaborative import item_neighbors
+from recommendations.collaborative import PLATFORM_SHRINK, item_neighbors
 from recommendations.interests import (
     SIGNAL_WEIGHTS,
     Event,
@@ -189,7 +189,7 @@ def positive_matrix() -> tuple[sparse.csr_matrix, np.ndarray]:
 @transaction.atomic
 def coengagement_refresh() -> int:
     matrix, item_ids = positive_matrix()
-    pairs = item_neighbors(matrix, k=NEIGHBOURS_PER_ITEM) if len(item_ids) else []
+    pairs = item_neighbors(matrix, k=NEIGHBOURS_PER_ITEM, shrink=PLATFORM_SHRINK) if len(item_ids) else []
     CoEngagement.objects.all().delete()
     CoEngagement.objects.bulk_create(
         (CoEngagement(item_id=int(item_ids[a]), neighbor_id=int(item_ids[b]), score=score) for a, b, score in pairs),

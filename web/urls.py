@@ -1,4 +1,6 @@
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from web.views import accounts, feed, items, profile
 
@@ -12,6 +14,8 @@ urlpatterns = [
     path("me/", profile.profile, name="profile"),
     path("me/history/<int:interaction_id>/undo/", profile.history_undo, name="history_undo"),
     path("me/reset/", profile.recommendations_reset, name="recommendations_reset"),
-    # login, logout (POST), password change and password reset, with templates in templates/registration/.
+    path("accounts/logout/", accounts.LogoutConfirmView.as_view(), name="logout"),
+    # login, password change and password reset, with templates in templates/registration/.
     path("accounts/", include("django.contrib.auth.urls")),
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
 ]

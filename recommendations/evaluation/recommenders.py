@@ -4,7 +4,7 @@ import numpy as np
 from scipy import sparse
 
 from recommendations import ranking
-from recommendations.collaborative import item_neighbors, neighbor_matrix
+from recommendations.collaborative import PLATFORM_SHRINK, collab_feature, item_neighbors, neighbor_matrix
 from recommendations.evaluation.splits import Split
 from recommendations.fitting import fit_weights
 from recommendations.interests import Event, build_interest_model
@@ -122,7 +122,7 @@ class Platform(Recommender):
         self.domains = split.train.item_domains
         self.single_domain = len(set(self.domains.tolist())) == 1
         self.neighbour_matrix = neighbor_matrix(
-            item_neighbors(self.matrix, self.neighbours), self.matrix.shape[1]
+            item_neighbors(self.matrix, self.neighbours, shrink=PLATFORM_SHRINK), self.matrix.shape[1]
         ).T.tocsr()
         pop = np.log1p(self.popularity)
         self.popularity_feature = (pop / pop.max()).astype(np.float32) if pop.max() > 0 else pop.astype(np.float32)
@@ -150,9 +150,7 @@ class Platform(Recommender):
 
     def _features(self, user: int, events: list[Event], matrix_row) -> dict[str, np.ndarray]:
         model = self._model(user, events)
-        collab = np.asarray((matrix_row @ self.neighbour_matrix).todense()).ravel().astype(np.float32)
-        if collab.max() > 0:
-            collab /= collab.max()
+        collab = collab_feature(np.asarray((matrix_row @ self.neighbour_matrix).todense()).ravel())
         candidates = ranking.Candidates(
             item_ids=np.arange(len(self.vectors)),
             vectors=self.vectors,
@@ -185,7 +183,7 @@ class Platform(Recommender):
     def _validation_task(self, inner):
         inner_matrix = interaction_matrix(inner)
         self.neighbour_matrix = neighbor_matrix(
-            item_neighbors(inner_matrix, self.neighbours), inner_matrix.shape[1]
+            item_neighbors(inner_matrix, self.neighbours, shrink=PLATFORM_SHRINK), inner_matrix.shape[1]
         ).T.tocsr()
         inner_events = self._events_by_user(inner.train)
         users = sorted(inner.test)[: self.fit_users]

@@ -54,8 +54,12 @@ def test_login_with_right_password_redirects_home(client):
 
 
 @pytest.mark.django_db
-def test_logout_needs_post_and_logs_out(auth_client):
-    assert auth_client.get(reverse("logout")).status_code == 405
+def test_logout_link_asks_first_and_only_a_post_logs_out(auth_client):
+    page = auth_client.get(reverse("logout"))
+
+    assert page.status_code == 200
+    assert b"Log out?" in page.content
+    assert auth_client.get(reverse("profile")).status_code == 200
 
     response = auth_client.post(reverse("logout"))
 
@@ -104,3 +108,11 @@ def test_password_reset_link_lets_the_user_choose_a_new_password(client, mailout
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("Brand-new-pass-77")
+
+
+@pytest.mark.django_db
+def test_unknown_page_gets_the_site_not_found_page(client):
+    response = client.get("/no/such/page/")
+
+    assert response.status_code == 404
+    assert b"Nothing here" in response.content

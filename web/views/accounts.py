@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LogoutView
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -36,3 +37,12 @@ def onboarding(request):
             messages.info(request, "Your feed is being tailored; refresh in a moment to see it change.")
         return redirect("home")
     return render(request, "web/onboarding.html", {"form": form})
+
+
+class LogoutConfirmView(LogoutView):
+    """Logging out changes state, so it takes a POST; a plain link (GET) asks first instead of failing."""
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request, *args, **kwargs):
+        return render(request, "registration/logout_confirm.html")
