@@ -102,7 +102,7 @@ class Platform(Recommender):
 
     def __init__(
         self,
-        explore: float = 0.1,
+        explore: float = 0.2,
         neighbours: int = 30,
         fit_users: int = 400,
         weights: dict | None = None,

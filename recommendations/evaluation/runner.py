@@ -77,7 +77,7 @@ def evaluate_split(
     return results
 
 
-def run(dataset: Dataset, split_names: list[str], *, explore: float = 0.1, max_users: int | None = None) -> dict:
+def run(dataset: Dataset, split_names: list[str], *, explore: float = 0.2, max_users: int | None = None) -> dict:
     vectors = item_vectors(dataset)
     bios = bio_vectors(dataset)
     report = {

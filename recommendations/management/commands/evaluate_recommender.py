@@ -16,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--dataset", required=True)
         parser.add_argument("--split", action="append", choices=sorted(splits.SPLITS), help="Repeatable; default: all.")
         parser.add_argument(
-            "--explore", type=float, default=0.1, help="Diversity trade-off used by the platform ranker."
+            "--explore", type=float, default=0.2, help="Diversity trade-off used by the platform ranker."
         )
         parser.add_argument(
             "--graded-ratings",
