@@ -24,7 +24,7 @@ DOMAINS = {
 }
 
 
-def _jsonl(name: str) -> list[dict]:
+def read_jsonl(name: str) -> list[dict]:
     with (DATA_DIR / name).open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
 
@@ -37,7 +37,7 @@ def demo_domains() -> None:
 def demo_load() -> dict:
     """Idempotent: items are matched by external_id and users by username; embedding is queued for the worker."""
     demo_domains()
-    rows = list(enumerate(_jsonl("items.jsonl"), start=1))
+    rows = list(enumerate(read_jsonl("items.jsonl"), start=1))
     report, item_ids = importers.import_items(rows)
     importers.queue_embedding(item_ids)
     users = _demo_users()
@@ -49,7 +49,7 @@ def _demo_users() -> int:
     user_model = get_user_model()
     items = dict(Item.objects.exclude(external_id=None).values_list("external_id", "id"))
     now = timezone.now()
-    for person in _jsonl("users.jsonl"):
+    for person in read_jsonl("users.jsonl"):
         user, created = user_model.objects.get_or_create(username=person["username"])
         if created:
             user.set_password(DEMO_PASSWORD)
@@ -69,7 +69,7 @@ def _demo_users() -> int:
             if event["item"] in items
         ]
         Interaction.objects.bulk_create(history, ignore_conflicts=True)
-    return user_model.objects.filter(username__in=[p["username"] for p in _jsonl("users.jsonl")]).count()
+    return user_model.objects.filter(username__in=[p["username"] for p in read_jsonl("users.jsonl")]).count()
 
 
 def admin_ensure(*, username: str, password: str) -> str:

@@ -12,7 +12,7 @@ import numpy as np
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from pgvector import HalfVector
 from pgvector.django import CosineDistance
@@ -39,7 +39,7 @@ QUERIES = [
 
 
 def _base_vectors() -> tuple[np.ndarray, list[str], list[str]]:
-    rows = demo._jsonl("items.jsonl")
+    rows = demo.read_jsonl("items.jsonl")
     texts = [f"{row['title']}\n{row['description']}" for row in rows]
     return get_encoder().encode(texts), [row["title"] for row in rows], [row["domain"] for row in rows]
 
@@ -180,6 +180,15 @@ def measure_feeds(*, requests: int, with_query: bool, seed: int = 1) -> dict:
     return result
 
 
+def _filtered_rows(domain: str, distance, k: int, *, iterative: bool) -> int:
+    """How many of k rows a one-domain HNSW query returns, with or without iterative index scans."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if iterative:
+            cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        rows = Item.objects.filter(domain__slug=domain, embedding__isnull=False).order_by(distance)
+        return len(list(rows.values_list("pk", flat=True)[:k]))
+
+
 def measure_ann(*, queries: int = 100, k: int = 10, seed: int = 2) -> dict:
     """HNSW query latency and recall against exact search, and what a 10%-selective filter does without iterative scans."""
     catalog = get_catalog()
@@ -196,28 +205,8 @@ def measure_ann(*, queries: int = 100, k: int = 10, seed: int = 2) -> dict:
         found = list(Item.objects.filter(embedding__isnull=False).order_by(distance).values_list("pk", flat=True)[:k])
         latencies.append((time.perf_counter() - started) * 1000.0)
         recalls.append(len(exact & set(found)) / k)
-        filtered_plain.append(
-            len(
-                list(
-                    Item.objects.filter(domain__slug=domain, embedding__isnull=False)
-                    .order_by(distance)
-                    .values_list("pk", flat=True)[:k]
-                )
-            )
-        )
-        from django.db import transaction
-
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            filtered_iterative.append(
-                len(
-                    list(
-                        Item.objects.filter(domain__slug=domain, embedding__isnull=False)
-                        .order_by(distance)
-                        .values_list("pk", flat=True)[:k]
-                    )
-                )
-            )
+        filtered_plain.append(_filtered_rows(domain, distance, k, iterative=False))
+        filtered_iterative.append(_filtered_rows(domain, distance, k, iterative=True))
     p50, p95 = _percentiles(latencies)
     return {
         "hnsw_p50_ms": round(p50, 2),

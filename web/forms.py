@@ -27,7 +27,7 @@ class SignupForm(UserCreationForm):
 
 class OnboardingForm(forms.Form):
     bio = forms.CharField(
-        label="A few sentences about you",
+        label="About you",
         required=False,
         max_length=BIO_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5, "placeholder": BIO_PLACEHOLDER}),
