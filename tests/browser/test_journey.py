@@ -96,7 +96,7 @@ def test_new_reader_signs_up_gets_bio_feed_likes_hides_and_reads_on_a_phone(page
     page.get_by_label("Password confirmation").fill("Deep-blue-sea-42")
     page.get_by_role("button", name="Sign up").click()
 
-    page.get_by_role("textbox", name="Tell us what you like").fill(BIO)
+    page.get_by_role("textbox", name="About you").fill(BIO)
     page.get_by_label("Articles").check()
     page.get_by_role("button", name="Show my feed").click()
     page.wait_for_url(base + "/")
