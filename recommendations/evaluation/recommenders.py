@@ -69,10 +69,13 @@ class ALS(Recommender):
 
     def fit(self, split, vectors):
         from implicit.cpu.als import AlternatingLeastSquares
+        from threadpoolctl import threadpool_limits
 
         super().fit(split, vectors)
-        self.model = AlternatingLeastSquares(random_state=0, **self.options)
-        self.model.fit(self.matrix, show_progress=False)
+        # implicit parallelises itself; a second BLAS thread pool underneath only contends with it.
+        with threadpool_limits(1, "blas"):
+            self.model = AlternatingLeastSquares(random_state=0, **self.options)
+            self.model.fit(self.matrix, show_progress=False)
         return self
 
     def scores(self, user):
