@@ -159,6 +159,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recommendations.tasks.refresh_item_statistics",
         "schedule": env.float("STATS_REFRESH_SECONDS", default=300.0),
     },
+    "ranker-refit": {
+        "task": "recommendations.tasks.refit_ranker",
+        "schedule": env.float("RANKER_REFIT_SECONDS", default=24 * 3600.0),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BROKER_DIR / "beat-schedule")
 

@@ -18,3 +18,15 @@ def refresh_item_statistics() -> dict:
     from recommendations.services import coengagement_refresh, item_stats_refresh
 
     return {"stats": item_stats_refresh(), "pairs": coengagement_refresh()}
+
+
+@shared_task
+def refit_ranker(min_users: int = 20) -> dict:
+    """Refit the blend weights on recent behaviour once enough people have some; otherwise keep serving the current ones."""
+    from recommendations.services import ranker_fit
+
+    try:
+        result = ranker_fit(min_users=min_users)
+    except ValueError as reason:
+        return {"skipped": str(reason)}
+    return {"version": result["version"], "ndcg@10": result["metrics"]["ndcg@10"]}

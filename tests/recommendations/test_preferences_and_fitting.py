@@ -92,3 +92,25 @@ def test_nearest_liked_item_names_the_reason_for_a_specific_match(topics, person
         reason in {"Because you liked Whale Songs", f"Because you liked {topics['chess'][0].title}"}
         for reason in liked_reasons
     )
+
+
+def test_scheduled_refit_skips_quietly_without_enough_behaviour(topics, person, embed_everything):
+    from recommendations.tasks import refit_ranker
+
+    person(history=[(topics["ocean"][0], "like")])
+    embed_everything()
+
+    assert "skipped" in refit_ranker(min_users=5)
+    assert not RankerWeights.objects.exists()
+
+
+def test_scheduled_refit_stores_a_version_when_there_is_enough(topics, person, embed_everything):
+    from recommendations.tasks import refit_ranker
+
+    for _ in range(6):
+        person(history=[(item, "like") for item in topics["ocean"][:5]])
+    embed_everything()
+
+    result = refit_ranker(min_users=1)
+
+    assert RankerWeights.objects.filter(version=result["version"]).exists()
