@@ -94,11 +94,12 @@ def feed_for_user(
 
 def _cache_key(user_id, query, domain, explore, exclude_seen, interactions) -> str:
     computed = InterestProfile.objects.filter(user_id=user_id).values_list("computed_at", flat=True).first()
-    # The catalog's watermark moves when items are added, edited or embedded, so a new item is not hidden by the cache.
+    # Stable across processes (a shared cache must agree). The newest feedback and the rebuilt interests change it,
+    # and so does the catalog's watermark when items are added, edited or embedded.
     catalog_state = get_catalog().watermark
     state = (
         f"{user_id}|{query}|{domain}|{explore:.2f}|{exclude_seen}|{computed}|{len(interactions)}|"
-        f"{hash(tuple(interactions[:50]))}|{catalog_state}"
+        f"{interactions[:50]!r}|{catalog_state}"
     )
     return "feed:" + hashlib.sha256(state.encode()).hexdigest()
 
