@@ -14,7 +14,7 @@ from django.utils.dateparse import parse_datetime
 from content import tasks, vectors
 from content.enqueue import enqueue_on_commit
 from content.forms import ImportItemForm
-from content.models import Domain, Interaction, Item
+from content.models import ITEM_EDITABLE_FIELDS, Domain, Interaction, Item
 
 BATCH = 500
 
@@ -130,17 +130,7 @@ def _current_values(item: Item | None, default_domain: str | None) -> dict:
     if item is None:
         # Most catalogs (MovieLens included) carry no language column.
         return {"domain": default_domain or "", "is_active": True, "language": Item._meta.get_field("language").default}
-    return {
-        "domain": item.domain.slug,
-        "title": item.title,
-        "description": item.description,
-        "tags": item.tags,
-        "creator": item.creator,
-        "url": item.url,
-        "language": item.language,
-        "published_at": item.published_at,
-        "is_active": item.is_active,
-    }
+    return {name: getattr(item, name) for name in ITEM_EDITABLE_FIELDS} | {"domain": item.domain.slug}
 
 
 def _form_errors(form) -> str:

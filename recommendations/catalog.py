@@ -15,7 +15,6 @@ import psycopg
 from django.conf import settings
 from django.db import connection
 from django.db.models import Max
-from django.utils import timezone
 
 from content.models import Domain, Item
 from recommendations.models import ItemStats
@@ -43,6 +42,11 @@ class Catalog:
         if key not in self._derived:
             self._derived[key] = compute()
         return self._derived[key]
+
+    def is_available(self, item_id: int, domain: str | None = None) -> bool:
+        """Embedded, active and (when asked) in that domain."""
+        row = self.row_of.get(item_id)
+        return row is not None and self.active[row] and (domain is None or self.domains[row] == domain)
 
     def rows(self, item_ids) -> np.ndarray:
         return np.array([self.row_of[item_id] for item_id in item_ids if item_id in self.row_of], dtype=np.int64)
@@ -166,7 +170,3 @@ def reset_catalog() -> None:
     with _lock:
         _catalog = Catalog()
         _last_check = 0.0
-
-
-def now_epoch() -> float:
-    return timezone.now().timestamp()

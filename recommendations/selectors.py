@@ -244,13 +244,7 @@ def _score_and_order(
     """Blend signals, diversify, and explain: (item id, score, reason, reason kind, signals) in feed order."""
     collab_scores, collab_anchors = collab
     # Every source is filtered here, so a domain tab never shows another domain's items.
-    in_catalog = [
-        item
-        for item in pool
-        if item in catalog.row_of
-        and catalog.active[catalog.row_of[item]]
-        and (domain is None or catalog.domains[catalog.row_of[item]] == domain)
-    ]
+    in_catalog = [item for item in pool if catalog.is_available(item, domain)]
     if not in_catalog:
         return []
     candidates = build_candidates(catalog, in_catalog, collab_scores, now)
@@ -379,7 +373,7 @@ def similar_items(*, item: Item, user=None, limit: int = 10) -> list[FeedEntry]:
     pool = [
         candidate
         for candidate in dict.fromkeys(semantic + list(co_scores))
-        if candidate not in excluded and candidate in catalog.row_of and catalog.active[catalog.row_of[candidate]]
+        if candidate not in excluded and catalog.is_available(candidate)
     ]
     if not pool:
         return []
