@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Length
+from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
@@ -85,6 +85,8 @@ class Item(Embedded):
             models.Index(fields=["embedded_at"]),
             # The recommender polls max(updated_at) to notice catalog changes.
             models.Index(fields=["updated_at"]),
+            # "New in ..." candidates: newest by when the item became available.
+            models.Index(Coalesce("published_at", "created_at").desc(), "id", name="item_available_at"),
             HnswIndex(
                 name="item_embedding_hnsw",
                 fields=["embedding"],
@@ -125,6 +127,16 @@ class Profile(Embedded):
             ),
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("bio"), BIO_MAX_LENGTH), name="profile_bio_max_length"
+            ),
+        ]
+        indexes = [
+            # "People who describe themselves like you": nearest bios.
+            HnswIndex(
+                name="profile_embedding_hnsw",
+                fields=["embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["halfvec_cosine_ops"],
             ),
         ]
 

@@ -22,7 +22,6 @@ from content import demo
 from content.embedding import get_encoder
 from content.models import Domain, Interaction, Item
 from recommendations import services, timing
-from recommendations.catalog import get_catalog
 from recommendations.selectors import _query_vector, feed_for_user
 
 PREFIX = "bench-"
@@ -69,7 +68,7 @@ def catalog_build(*, items: int, users: int, seed: int = 0, log=print) -> dict:
         started = time.perf_counter()
         _histories(rng, base, topic_of, have, users)
         services.item_stats_refresh()
-        services.coengagement_refresh()
+        services.neighbours_refresh()
         for user_id in user_model.objects.filter(username__startswith=PREFIX).values_list("pk", flat=True):
             services.interests_refresh(user_id=user_id)
         report["users_s"] = round(time.perf_counter() - started, 1)
@@ -158,7 +157,6 @@ def measure_feeds(*, requests: int, with_query: bool, seed: int = 1) -> dict:
     user_model = get_user_model()
     users = list(user_model.objects.filter(username__startswith=PREFIX))
     chooser = random.Random(seed)
-    get_catalog()
     get_encoder()
     totals: list[float] = []
     stages: dict[str, list[float]] = {}
@@ -189,17 +187,26 @@ def _filtered_rows(domain: str, distance, k: int, *, iterative: bool) -> int:
         return len(list(rows.values_list("pk", flat=True)[:k]))
 
 
+def _all_vectors() -> tuple[np.ndarray, np.ndarray]:
+    """Every embedded item's id and vector, read in binary (for exact search to compare HNSW against)."""
+    from recommendations.sources.database import _cursor
+
+    with _cursor() as cursor:
+        cursor.execute("SELECT id, embedding FROM content_item WHERE embedding IS NOT NULL ORDER BY id", binary=True)
+        rows = cursor.fetchall()
+    return np.array([row[0] for row in rows]), np.stack([row[1].to_numpy() for row in rows]).astype(np.float32)
+
+
 def measure_ann(*, queries: int = 100, k: int = 10, seed: int = 2) -> dict:
     """HNSW query latency and recall against exact search, and what a 10%-selective filter does without iterative scans."""
-    catalog = get_catalog()
+    item_ids, vectors = _all_vectors()
     rng = np.random.default_rng(seed)
-    vectors = catalog.vectors.astype(np.float32)
     latencies, recalls, filtered_plain, filtered_iterative = [], [], [], []
     domain = Domain.objects.order_by("slug").first().slug
     for _ in range(queries):
         query = vectors[int(rng.integers(len(vectors)))] + rng.normal(0, 0.05, vectors.shape[1]).astype(np.float32)
         query /= np.linalg.norm(query)
-        exact = set(catalog.item_ids[np.argsort(-(vectors @ query))[:k]].tolist())
+        exact = set(item_ids[np.argsort(-(vectors @ query))[:k]].tolist())
         distance = CosineDistance("embedding", HalfVector(query))
         started = time.perf_counter()
         found = list(Item.objects.filter(embedding__isnull=False).order_by(distance).values_list("pk", flat=True)[:k])

@@ -1,77 +1,268 @@
-"""Fit the blend weights on held-out behaviour: choose the weights whose ranking finds most of what people did next."""
+"""Fit the ranker's weights per situation on held-out splits of training data that reproduce each situation.
+
+Each situation's weights are searched on its own task (long histories continued, three-click histories, people
+with words only, a hidden domain, brand-new items) by ranking the same candidate pools the site serves. A signal
+a task cannot observe keeps its prior weight. A fitted block replaces the current one only if it also ranks better
+on users held out from the fit; the report says, per situation, what was compared and why.
+"""
+
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from recommendations.ranking import DEFAULT_WEIGHTS, FEATURES, STATED_FEATURES
+from recommendations import pipeline, splits
+from recommendations.dataset import Dataset
+from recommendations.features import FEATURES
+from recommendations.ranking import PRIOR, PUSH_AWAY, STATED_FEATURES, Ranker
+from recommendations.situations import LONG_HISTORY, NEW_DOMAIN, NEW_ITEM, SHORT_HISTORY, SITUATIONS
+from recommendations.sources.memory import MemorySources, person_from, rows_by_user
 
-# Signals that can only push an item down.
-NON_POSITIVE = {"negative"}
+K = 10
+TRIALS = 240
+CHECK_SHARE = 0.3
+MAX_TASK_USERS = 300
+# A situation needs this many users in its task before its weights are fitted.
+MIN_TASK_USERS = 3
+# Item-level situations are rescaled against the person's other candidates on these mixed tasks.
+CALIBRATION_GRID = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+MIN_CALIBRATION_HITS = 10
+# A signal that varies less than this among a situation's candidates tells the fit nothing (e.g. freshness when
+# everything was published the same day).
+OBSERVABLE_SPREAD = 1e-3
+
+# Which split reproduces each situation, and with which options.
+TASKS = {
+    "long_history": (splits.temporal, {}),
+    "short_history": (splits.few_shot, {"shorter": True}),
+    "words_only": (splits.words_only, {"share": 0.5}),
+    "new_domain": (splits.new_domain, {"user_share": 0.5}),
+    "new_item": (splits.cold_items, {"share": 0.1}),
+}
 
 
-def ndcg_at_k(scores: np.ndarray, relevant: np.ndarray, k: int = 10) -> float:
-    """scores: (n_users, n_items) with -inf for items that may not be recommended; relevant: boolean, same shape."""
-    top = np.argpartition(-scores, k, axis=1)[:, :k]
-    top_scores = np.take_along_axis(scores, top, axis=1)
-    top = np.take_along_axis(top, np.argsort(-top_scores, axis=1), axis=1)
-    gains = np.take_along_axis(relevant, top, axis=1).astype(np.float32)
+@dataclass
+class Task:
+    """One situation's validation data: per user, the pool's features, situations and which items were wanted."""
+
+    situation: str
+    values: np.ndarray  # users x pool x features (padded)
+    situations: np.ndarray  # users x pool (-1 where padded)
+    relevant: np.ndarray  # users x pool, bool
+    wanted: np.ndarray  # per user: how many items were held out (found in the pool or not)
+
+    def rows(self, users: np.ndarray) -> "Task":
+        return Task(
+            self.situation, self.values[users], self.situations[users], self.relevant[users], self.wanted[users]
+        )
+
+    def __len__(self) -> int:
+        return len(self.wanted)
+
+
+def task_from_split(split: splits.Split, *, seed: int, max_users: int = MAX_TASK_USERS) -> Task | None:
+    """Run the pipeline's candidate stage for the split's test users, as the site would serve them."""
+    users = sorted(split.test)
+    if len(users) > max_users:
+        users = sorted(np.random.default_rng(seed).choice(users, size=max_users, replace=False).tolist())
+    if len(users) < MIN_TASK_USERS:
+        return None
+    sources = MemorySources(split.train, seed=seed)
+    index = rows_by_user(split.train)
+    collected = []
+    for user in users:
+        person = person_from(split.train, user, now=sources.now, index=index)
+        request = pipeline.Request(now=sources.now, scope=split.scope(user))
+        found = pipeline.candidates(person, request, sources)
+        matrix = np.stack([found.values[name] for name in FEATURES], axis=1)
+        relevant = np.isin(found.facts.ids, list(split.test[user]))
+        collected.append((matrix, found.situations, relevant, len(split.test[user])))
+    width = max(1, max(len(matrix) for matrix, _, _, _ in collected))
+    values = np.zeros((len(collected), width, len(FEATURES)), dtype=np.float32)
+    situation = np.full((len(collected), width), -1, dtype=np.int64)
+    relevant = np.zeros((len(collected), width), dtype=bool)
+    for row, (matrix, kinds, hits, _) in enumerate(collected):
+        values[row, : len(matrix)] = matrix
+        situation[row, : len(kinds)] = kinds
+        relevant[row, : len(hits)] = hits
+    wanted = np.array([count for *_, count in collected], dtype=np.float32)
+    return Task(split.situation, values, situation, relevant, wanted)
+
+
+def ndcg(task: Task, weights: np.ndarray, k: int = K) -> float:
+    """Mean NDCG@k of ranking each user's pool by the blend (weights: situations x features)."""
+    if len(task) == 0:
+        return 0.0
+    safe = np.maximum(task.situations, 0)
+    scores = np.einsum("upf,upf->up", task.values, weights[safe])
+    scores[task.situations < 0] = -np.inf
+    k = min(k, scores.shape[1])
+    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    top = np.take_along_axis(top, np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1), axis=1)
+    gains = np.take_along_axis(task.relevant, top, axis=1).astype(np.float32)
     discounts = 1.0 / np.log2(np.arange(2, k + 2))
-    dcg = gains @ discounts
-    ideal = np.array([discounts[: min(int(count), k)].sum() for count in relevant.sum(axis=1)])
-    return float(np.mean(dcg / np.maximum(ideal, 1e-9)))
+    ideal = np.cumsum(discounts)[np.clip(np.minimum(task.wanted, k).astype(int) - 1, 0, k - 1)]
+    return float(np.mean(gains @ discounts / ideal))
 
 
-def fit_weights(
-    tasks: list[tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]],
-    *,
-    trials: int = 300,
-    seed: int = 0,
-    k: int = 10,
-) -> tuple[dict[str, float], dict]:
-    """Random search over non-negative weights (negative for push-away signals), scored by mean NDCG@k over tasks.
+def observable(tasks: list[Task], situation: int) -> list[int]:
+    """Features that vary among this situation's candidates somewhere (the others keep their prior)."""
+    found = []
+    for index, name in enumerate(FEATURES):
+        if name in STATED_FEATURES:
+            continue
+        for task in tasks:
+            mask = task.situations == situation
+            if mask.any() and np.ptp(task.values[..., index][mask]) > OBSERVABLE_SPREAD:
+                found.append(index)
+                break
+    return found
 
-    Each task is (features: name -> (n_users, n_items), relevant, allowed: boolean (n_users, n_items)),
-    e.g. finding what people did next, and finding it among brand-new items. The default weights and
-    each single signal alone are always among the trials, so the fit is never worse on this data than any of them.
+
+def _objective(tasks: list[Task], weights: np.ndarray) -> float:
+    return float(np.mean([ndcg(task, weights) for task in tasks])) if tasks else 0.0
+
+
+def _search(tasks: list[Task], weights: np.ndarray, situation: int, dims: list[int], rng) -> np.ndarray:
+    """Random local search over one situation's observable weights; their total size stays the prior's.
+
+    The current blend, each signal alone and an even blend are always tried, so the result is never worse on the
+    fitting users than any of them.
     """
-    names = [name for name in FEATURES if any(name in features and np.any(features[name]) for features, _, _ in tasks)]
-    stacks = [
-        (
-            np.stack([features.get(name, np.zeros_like(relevant, dtype=np.float32)) for name in names], axis=-1).astype(
-                np.float32
-            ),
-            relevant,
-            allowed,
-        )
-        for features, relevant, allowed in tasks
-    ]
-    rng = np.random.default_rng(seed)
-    candidates = [np.array([DEFAULT_WEIGHTS.get(name, 0.0) for name in names])]
-    candidates += [np.eye(len(names))[index] for index, name in enumerate(names) if name not in NON_POSITIVE]
-    for _ in range(trials):
-        weights = rng.dirichlet(np.ones(len(names))) * rng.uniform(0.5, 3.0)
-        # Sparse trials: many good blends lean on two or three signals only.
-        weights[rng.random(len(names)) < 0.3] = 0.0
-        candidates.append(weights)
-    best, best_score, history = None, -1.0, []
-    for weights in candidates:
-        signed = np.array([-abs(w) if name in NON_POSITIVE else abs(w) for name, w in zip(names, weights, strict=True)])
-        score = float(
-            np.mean(
-                [
-                    ndcg_at_k(np.where(allowed, stacked @ signed, -np.inf), relevant, k)
-                    for stacked, relevant, allowed in stacks
-                ]
+    signs = np.array([-1.0 if FEATURES[d] in PUSH_AWAY else 1.0 for d in dims])
+    budget = float(np.abs([PRIOR[FEATURES[d]] for d in dims]).sum()) or 1.0
+
+    def place(magnitudes):
+        candidate = weights.copy()
+        magnitudes = np.abs(magnitudes)
+        total = magnitudes.sum()
+        candidate[situation, dims] = signs * (magnitudes / total * budget if total > 0 else magnitudes)
+        return candidate
+
+    best = weights
+    best_score = _objective(tasks, weights)
+    current = np.abs(weights[situation, dims])
+    starts = [np.eye(len(dims))[index] for index in range(len(dims)) if FEATURES[dims[index]] not in PUSH_AWAY]
+    starts.append(np.ones(len(dims)))
+    for trial in range(len(starts) + TRIALS):
+        if trial < len(starts):
+            proposal = starts[trial]
+        elif trial % 4 == 0:
+            # Jump: a fresh sparse blend, since many good blends lean on two or three signals.
+            proposal = rng.dirichlet(np.ones(len(dims)))
+            proposal[rng.random(len(dims)) < 0.3] = 0.0
+        else:
+            # Step: rescale a few weights of the best blend so far; a zero weight can come back.
+            proposal = (current + 0.02 * current.sum() * (rng.random(len(dims)) < 0.1)) * np.exp(
+                rng.normal(0.0, 0.5, len(dims)) * (rng.random(len(dims)) < 0.4)
             )
-        )
-        history.append(score)
+            proposal[rng.random(len(dims)) < 0.05] = 0.0
+        candidate = place(proposal)
+        score = _objective(tasks, candidate)
         if score > best_score:
-            best, best_score = signed, score
-    # Only ratios matter for ranking; scale so the strongest signal weighs 1 (the query weight is relative to that).
-    best = best / max(np.abs(best).max(), 1e-9)
-    fitted = {name: round(float(value), 4) for name, value in zip(names, best, strict=True)}
-    fitted = {name: fitted.get(name, 0.0) for name in FEATURES}
-    for name in STATED_FEATURES:
-        if name not in names:
-            # Logs carry no free-text requests or stated preferences; keep those weights as designed.
-            fitted[name] = DEFAULT_WEIGHTS[name]
-    return fitted, {"ndcg@10": round(best_score, 4), "default_ndcg@10": round(history[0], 4), "trials": len(candidates)}
+            best, best_score, current = candidate, score, np.abs(candidate[situation, dims])
+    return best
+
+
+@dataclass
+class FitResult:
+    ranker: Ranker
+    report: dict = field(default_factory=dict)
+    changed: bool = False
+
+
+def fit(tasks: list[Task], current: Ranker, *, seed: int = 0) -> FitResult:
+    """Fit on part of each task's users, keep a situation's new weights only where they also win on the rest."""
+    rng = np.random.default_rng(seed)
+    fit_tasks, check_tasks = [], []
+    for task in tasks:
+        order = rng.permutation(len(task))
+        cut = int(round(len(task) * (1 - CHECK_SHARE)))
+        fit_tasks.append(task.rows(np.sort(order[:cut])))
+        check_tasks.append(task.rows(np.sort(order[cut:])))
+    start = current.matrix()
+    weights = start.copy()
+    dims_of = {index: observable(fit_tasks, index) for index in range(len(SITUATIONS))}
+    for index, name in enumerate(SITUATIONS):
+        own = [task for task in fit_tasks if task.situation == name]
+        if own and dims_of[index]:
+            weights = _search(own, weights, index, dims_of[index], rng)
+    weights = _calibrate(fit_tasks, weights)
+    final = start.copy()
+    report = {}
+    for index, name in enumerate(SITUATIONS):
+        own_check = [task for task, fitted in zip(check_tasks, fit_tasks, strict=True) if fitted.situation == name]
+        users = int(sum(len(task) for task in own_check))
+        entry = {"users": users, "observed": [FEATURES[d] for d in dims_of[index]]}
+        if not own_check or not dims_of[index] or users < MIN_TASK_USERS:
+            why = (
+                "no task in this data reproduces the situation"
+                if not own_check or not dims_of[index]
+                else f"only {users} held-out users to check a fit on"
+            )
+            entry |= {"adopted": False, "reason": f"{why}; weights kept"}
+            report[name] = entry
+            continue
+        trial = final.copy()
+        trial[index] = weights[index]
+        before, after = _objective(own_check, final), _objective(own_check, trial)
+        entry |= {"check_ndcg@10_current": round(before, 4), "check_ndcg@10_fitted": round(after, 4)}
+        if after > before:
+            final = trial
+            entry |= {"adopted": True, "reason": "fitted weights rank held-out users better"}
+        else:
+            entry |= {"adopted": False, "reason": "fitted weights did not beat the current ones on held-out users"}
+        report[name] = entry
+    ranker = Ranker(
+        {
+            name: {feature: round(float(final[i, f]), 4) for f, feature in enumerate(FEATURES)}
+            for i, name in enumerate(SITUATIONS)
+        }
+    )
+    return FitResult(ranker, report, changed=not np.allclose(final, start))
+
+
+def _calibrate(tasks: list[Task], weights: np.ndarray) -> np.ndarray:
+    """Scale the item-level situations (new domain, new item) against the person's other candidates, on the tasks
+    where both kinds compete for the same slots (continued and short histories)."""
+    mixed = [task for task in tasks if task.situation in (LONG_HISTORY, SHORT_HISTORY)]
+    for name in (NEW_ITEM, NEW_DOMAIN):
+        index = SITUATIONS.index(name)
+        hits = sum(int((task.relevant & (task.situations == index)).sum()) for task in mixed)
+        if hits < MIN_CALIBRATION_HITS:
+            continue
+        best_scale, best_score = 1.0, _objective(mixed, weights)
+        for scale in CALIBRATION_GRID:
+            trial = weights.copy()
+            trial[index] *= scale
+            score = _objective(mixed, trial)
+            if score > best_score:
+                best_scale, best_score = scale, score
+        weights = weights.copy()
+        weights[index] *= best_scale
+    return weights
+
+
+def tasks_for(dataset: Dataset, *, seed: int = 0) -> tuple[list[Task], dict[str, str]]:
+    """One task per situation the data can reproduce; the reasons for those it cannot."""
+    tasks, skipped = [], {}
+    for name, (make, options) in TASKS.items():
+        try:
+            split = make(dataset, seed=seed, **options)
+        except splits.SplitSkipped as reason:
+            skipped[name] = str(reason)
+            continue
+        task = task_from_split(split, seed=seed)
+        if task is None:
+            skipped[name] = f"fewer than {MIN_TASK_USERS} users"
+            continue
+        tasks.append(task)
+    return tasks, skipped
+
+
+def fit_on(dataset: Dataset, current: Ranker, *, seed: int = 0) -> FitResult:
+    tasks, skipped = tasks_for(dataset, seed=seed)
+    result = fit(tasks, current, seed=seed)
+    for name, reason in skipped.items():
+        result.report[name]["reason"] = f"weights kept: {reason}"
+    result.report["_tasks"] = {task.situation: len(task) for task in tasks}
+    return result

@@ -6,23 +6,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-# How much each kind of feedback says about interest; negative values push away.
-SIGNAL_WEIGHTS = {"save": 1.2, "like": 1.0, "click": 0.3, "view": 0.1, "dislike": -1.0, "hide": -1.5}
-RECENCY_HALF_LIFE_DAYS = 60.0
+from recommendations import signals
+
 MAX_HISTORY_INTERESTS = 4
+# The strongest positive items kept with a person's interests (co-engagement anchors, "people like you").
+MAX_STORED_POSITIVES = 300
 MAX_BIO_PHRASES = 4
 # The bio counts like this many liked items: it dominates a short history and fades behind a long one.
 BIO_EVIDENCE = 3.0
-
-
-def rating_weight(value: float) -> float:
-    """5 -> +1, 4 -> +0.5, 3 -> 0, 2 -> -0.5, 1 -> -1."""
-    return (value - 3.0) / 2.0
-
-
-def event_weight(kind: str, value: float | None, age_days: float) -> float:
-    base = rating_weight(value) if kind == "rating" and value is not None else SIGNAL_WEIGHTS.get(kind, 0.0)
-    return base * 0.5 ** (max(age_days, 0.0) / RECENCY_HALF_LIFE_DAYS)
 
 
 @dataclass
@@ -48,8 +39,6 @@ class InterestModel:
     negative: np.ndarray | None = None
     positive_items: dict[int, float] = field(default_factory=dict)
     negative_items: dict[int, float] = field(default_factory=dict)
-    # Unit vectors of the strongest positive items (rows), attached where vectors are at hand.
-    positive_vectors: np.ndarray | None = None
 
     @property
     def history_evidence(self) -> float:
@@ -58,6 +47,29 @@ class InterestModel:
     @property
     def is_empty(self) -> bool:
         return not self.interests
+
+    def strongest(self, limit: int) -> list[int]:
+        """Heaviest first; ties by id, so a reloaded model (stored as JSON, key order lost) agrees."""
+        return sorted(self.positive_items, key=lambda item: (-self.positive_items[item], item))[:limit]
+
+    def stored(self) -> "InterestModel":
+        """The model as the site stores and reloads it: half-precision vectors, the strongest positives, rounded.
+
+        Offline evaluation ranks with this form too, so both see exactly the same numbers.
+        """
+
+        def half(vector):
+            return None if vector is None else np.asarray(vector, dtype=np.float16).astype(np.float32)
+
+        return InterestModel(
+            interests=[
+                InterestVector(i.source, half(i.vector), float(i.weight), i.label[:300], i.anchor_item_id)
+                for i in self.interests
+            ],
+            negative=half(self.negative),
+            positive_items={item: round(self.positive_items[item], 4) for item in self.strongest(MAX_STORED_POSITIVES)},
+            negative_items=dict(self.negative_items),
+        )
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:
@@ -69,7 +81,7 @@ def item_weights(events: list[Event]) -> tuple[dict[int, float], dict[int, float
     """Net weight per item, split into what the user leans towards and what they push away."""
     net: dict[int, float] = {}
     for event in events:
-        net[event.item_id] = net.get(event.item_id, 0.0) + event_weight(event.kind, event.value, event.age_days)
+        net[event.item_id] = net.get(event.item_id, 0.0) + signals.event_weight(event.kind, event.value, event.age_days)
     positive = {item: weight for item, weight in net.items() if weight > 1e-6}
     negative = {item: -weight for item, weight in net.items() if weight < -1e-6}
     return positive, negative
@@ -150,9 +162,7 @@ def build_interest_model(
     interests.sort(key=lambda interest: interest.weight, reverse=True)
     negative_vectors = [vectors[item] * weight for item, weight in negative.items() if item in vectors]
     negative_vector = _unit(np.sum(negative_vectors, axis=0)) if negative_vectors else None
-    liked = [vectors[item] for item in sorted(positive, key=positive.get, reverse=True) if item in vectors]
-    liked_matrix = np.stack(liked).astype(np.float32) if liked else None
-    return InterestModel(interests, negative_vector, positive, negative, liked_matrix)
+    return InterestModel(interests, negative_vector, positive, negative)
 
 
 def domain_scores(
@@ -179,3 +189,18 @@ def domain_scores(
         behaviour = history.get(domain, 0.0) / top if top else 0.0
         scores[domain] = round(trust_history * behaviour + (1 - trust_history) * semantic, 3)
     return scores
+
+
+def bio_phrases(bio: str, whole: np.ndarray | None, encode) -> list[tuple[str, np.ndarray]]:
+    """(phrase, vector) per phrase of a bio, each phrase embedded on its own so each can be its own interest.
+
+    A bio of one phrase reuses its whole vector; `encode` turns a list of texts into unit vectors.
+    """
+    bio = bio.strip()
+    if not bio:
+        return []
+    phrases = split_bio(bio)
+    if len(phrases) > 1:
+        return list(zip(phrases, encode(phrases), strict=True))
+    vector = whole if whole is not None else encode([bio])[0]
+    return [(phrases[0] if phrases else bio, vector)]

@@ -65,22 +65,31 @@ class ItemStats(models.Model):
 
 
 class CoEngagement(models.Model):
-    """Item-to-item neighbours from who engaged with what (item-kNN over the interaction matrix)."""
+    """Item-to-item neighbours learned from who engaged with what, one list per kind (see collaborative.py)."""
 
+    class Kind(models.TextChoices):
+        COSINE = "cosine", "co-engagement"
+        CROSS = "cross", "co-engagement across domains"
+        CF = "cf", "collaborative model (EASE or factors)"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.COSINE)
     item = models.ForeignKey("content.Item", on_delete=models.CASCADE, related_name="+")
     neighbor = models.ForeignKey("content.Item", on_delete=models.CASCADE, related_name="+")
     score = models.FloatField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["item", "neighbor"], name="coengagement_pair")]
-        indexes = [models.Index(fields=["item", "-score"])]
+        constraints = [models.UniqueConstraint(fields=["kind", "item", "neighbor"], name="coengagement_kind_pair")]
+        indexes = [models.Index(fields=["item", "kind"])]
 
     def __str__(self) -> str:
-        return f"{self.item_id} -> {self.neighbor_id} ({self.score:.3f})"
+        return f"{self.item_id} -> {self.neighbor_id} ({self.kind} {self.score:.3f})"
 
 
 class RankerWeights(models.Model):
-    """Blend weights fitted on the platform's own interactions; the newest active version serves."""
+    """Per-situation blend weights fitted on the platform's own interactions; the newest active version serves.
+
+    weights: {situation: {feature: weight}}; metrics: per situation, the held-out check and why it was adopted.
+    """
 
     version = models.PositiveIntegerField(unique=True)
     weights = models.JSONField()

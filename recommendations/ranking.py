@@ -1,107 +1,62 @@
-"""Score and diversify candidates (pure numpy: the same code serves feeds and runs offline evaluation)."""
+"""Score candidates with per-situation weights, then diversify (pure numpy)."""
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from recommendations.interests import InterestModel
+from recommendations.features import FEATURES
+from recommendations.situations import SITUATIONS
 
-FEATURES = (
-    "sem_history",
-    "sem_items",
-    "sem_bio",
-    "query",
-    "collab",
-    "popularity",
-    "freshness",
-    "preferred_domain",
-    "negative",
-)
-# Set by the person, not learned from logs: the fit leaves these weights as designed.
+# Set by the person, not learned from logs: fitting leaves these weights as designed.
 STATED_FEATURES = ("query", "preferred_domain")
+# Signals that can only push an item down.
+PUSH_AWAY = ("negative",)
 
-# Used until `fit_ranker` has stored weights fitted on the platform's own interactions.
-DEFAULT_WEIGHTS = {
+# Priors: what ranks before the site has behaviour to fit on, and what a situation keeps for any signal
+# its fitting task cannot observe.
+PRIOR = {
     "sem_history": 1.0,
     "sem_items": 0.5,
+    "sem_transfer": 0.3,
     "sem_bio": 1.0,
     "query": 2.5,
     "collab": 0.5,
+    "collab_cross": 0.3,
+    "cf": 0.5,
+    "people": 0.5,
     "popularity": 0.2,
+    "trending": 0.1,
     "freshness": 0.1,
     "preferred_domain": 0.15,
     "negative": -0.8,
 }
+PRIOR_WEIGHTS = {situation: dict(PRIOR) for situation in SITUATIONS}
 
 
 @dataclass
-class Candidates:
-    """Parallel arrays, one row per candidate item."""
+class Ranker:
+    """Blend weights per situation; `version` is the stored fit they came from (None: the priors)."""
 
-    item_ids: np.ndarray
-    vectors: np.ndarray  # unit rows, float32; zeros for an item without a vector
-    domains: np.ndarray  # domain slug per item
-    collab: np.ndarray  # co-engagement with the user's history, 0..1
-    popularity: np.ndarray  # 0..1
-    freshness: np.ndarray  # 0..1
-    trending: np.ndarray  # 0..1
+    weights: dict[str, dict[str, float]] = field(default_factory=lambda: {s: dict(PRIOR) for s in SITUATIONS})
+    version: int | None = None
 
-    def __len__(self) -> int:
-        return len(self.item_ids)
+    def matrix(self) -> np.ndarray:
+        """situations x features."""
+        return np.array(
+            [[self.weights.get(s, PRIOR).get(name, PRIOR[name]) for name in FEATURES] for s in SITUATIONS],
+            dtype=np.float32,
+        )
 
+    def score(self, values: dict[str, np.ndarray], situations: np.ndarray) -> np.ndarray:
+        if len(situations) == 0:
+            return np.zeros(0, dtype=np.float32)
+        stacked = np.stack([values[name] for name in FEATURES], axis=1)
+        return (stacked * self.matrix()[situations]).sum(axis=1)
 
-def _weighted_max_similarity(similarity: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Best interest per candidate; heavier interests count a little more, so a minor one still gets heard."""
-    if similarity.shape[1] == 0:
-        return np.zeros(similarity.shape[0], dtype=np.float32), np.full(similarity.shape[0], -1)
-    boosted = similarity * (0.6 + 0.4 * weights / weights.max())
-    best = boosted.argmax(axis=1)
-    return boosted[np.arange(len(best)), best], best
-
-
-def features(
-    candidates: Candidates,
-    model: InterestModel,
-    query_vector: np.ndarray | None = None,
-    preferred_domains: set[str] | frozenset = frozenset(),
-) -> dict[str, np.ndarray]:
-    n = len(candidates)
-    result = {name: np.zeros(n, dtype=np.float32) for name in FEATURES}
-    for source in ("history", "bio"):
-        interests = [interest for interest in model.interests if interest.source == source]
-        if interests:
-            matrix = np.stack([interest.vector for interest in interests]).astype(np.float32)
-            weights = np.array([interest.weight for interest in interests], dtype=np.float32)
-            result[f"sem_{source}"], _ = _weighted_max_similarity(candidates.vectors @ matrix.T, weights)
-    # A short history is weak evidence: lean on the bio until behaviour speaks louder
-    # (one like counts 40%, five likes 77%).
-    evidence = model.history_evidence
-    trust = evidence / (evidence + 1.5)
-    result["sem_history"] *= trust
-    if model.positive_vectors is not None and len(model.positive_vectors):
-        # Interest centres blur a varied history; the single closest liked item keeps the specifics
-        # (on MovieLens cold items it beat the mean of the closest 2, 3, 10 or 25).
-        result["sem_items"] = (candidates.vectors @ model.positive_vectors.T).max(axis=1) * trust
-    result["collab"] = candidates.collab * trust
-    result["sem_bio"] *= 1.0 - 0.5 * trust
-    if query_vector is not None:
-        result["query"] = candidates.vectors @ query_vector
-    result["popularity"] = candidates.popularity
-    result["freshness"] = candidates.freshness
-    if preferred_domains:
-        result["preferred_domain"] = np.isin(candidates.domains, list(preferred_domains)).astype(np.float32)
-    if model.negative is not None:
-        result["negative"] = np.clip(candidates.vectors @ model.negative, 0.0, None)
-    return result
-
-
-def blend(feature_values: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
-    return sum(weights.get(name, 0.0) * values for name, values in feature_values.items())
-
-
-def contributions(feature_values: dict[str, np.ndarray], weights: dict[str, float], row: int) -> dict[str, float]:
-    return {name: round(float(weights.get(name, 0.0) * values[row]), 4) for name, values in feature_values.items()}
+    def contributions(self, values: dict[str, np.ndarray], situation: int, row: int) -> dict[str, float]:
+        weights = self.weights.get(SITUATIONS[situation], PRIOR)
+        return {name: round(float(weights.get(name, PRIOR[name]) * values[name][row]), 4) for name in FEATURES}
 
 
 def mmr_lambda(explore: float) -> float:
@@ -110,7 +65,9 @@ def mmr_lambda(explore: float) -> float:
 
 
 def diversify(
-    candidates: Candidates,
+    vectors: np.ndarray,
+    domains: np.ndarray,
+    popularity: np.ndarray,
     scores: np.ndarray,
     *,
     explore: float,
@@ -122,15 +79,15 @@ def diversify(
 
     Returns row positions in display order.
     """
-    n = len(candidates)
+    n = len(scores)
     if n == 0:
         return []
     relevance = scores - scores.min()
     if relevance.max() > 0:
         relevance = relevance / relevance.max()
-    relevance = relevance - 0.25 * explore * candidates.popularity
+    relevance = relevance - 0.25 * explore * popularity
     lam = mmr_lambda(explore)
-    cap = max(2, math.ceil(page_size * domain_cap)) if domain_cap else None
+    cap = max(2, math.ceil(page_size * domain_cap)) if domain_cap and len(set(domains.tolist())) > 1 else None
     closest = np.zeros(n, dtype=np.float32)
     available = np.ones(n, dtype=bool)
     order: list[int] = []
@@ -143,7 +100,7 @@ def diversify(
         if cap is not None:
             for domain, count in page_counts.items():
                 if count >= cap:
-                    value[candidates.domains == domain] = -np.inf
+                    value[domains == domain] = -np.inf
         pick = int(np.argmax(value))
         if not np.isfinite(value[pick]):
             # Every remaining item is in a capped domain: relax the cap rather than end the feed early.
@@ -153,8 +110,8 @@ def diversify(
             continue
         order.append(pick)
         available[pick] = False
-        page_counts[candidates.domains[pick]] = page_counts.get(candidates.domains[pick], 0) + 1
-        np.maximum(closest, candidates.vectors @ candidates.vectors[pick], out=closest)
+        page_counts[domains[pick]] = page_counts.get(domains[pick], 0) + 1
+        np.maximum(closest, vectors @ vectors[pick], out=closest)
     return order
 
 
@@ -165,6 +122,47 @@ def exploration_slots(explore: float, page_size: int) -> list[int]:
         return []
     step = page_size // (count + 1)
     return [step * (index + 1) for index in range(count)]
+
+
+def with_exploration(
+    order: list[int],
+    *,
+    domains: np.ndarray,
+    popularity: np.ndarray,
+    freshness: np.ndarray,
+    scores: np.ndarray,
+    explore: float,
+    page_size: int = 20,
+) -> list[tuple[int, bool]]:
+    """Put fresh or long-tail items from domains the page lacks into the reserved exploration slots.
+
+    Returns (row, is_exploration) in display order.
+    """
+    slots = exploration_slots(explore, page_size)
+    result = [(row, False) for row in order]
+    if not slots:
+        return result
+    used = set(order[:page_size])
+    long_tail = popularity < 0.5
+    for page_start in range(0, len(result), page_size):
+        page_domains = {domains[row] for row, _ in result[page_start : page_start + page_size]}
+        for slot in slots:
+            position = page_start + slot
+            if position >= len(result):
+                break
+            options = [
+                row
+                for row, _ in result[position + 1 :]
+                if row not in used and domains[row] not in page_domains and (long_tail[row] or freshness[row] > 0.5)
+            ]
+            if not options:
+                continue
+            pick = max(options, key=lambda row: scores[row])
+            result = [entry for entry in result if entry[0] != pick]
+            result.insert(position, (pick, True))
+            page_domains.add(domains[pick])
+            used.add(pick)
+    return result
 
 
 def intra_list_diversity(vectors: np.ndarray) -> float:

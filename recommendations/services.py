@@ -1,39 +1,36 @@
-"""Writes for the recommender: interest models, engagement statistics, co-engagement neighbours."""
+"""Writes for the recommender: interest models, engagement statistics, neighbour lists and ranker fits."""
 
 import numpy as np
+from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 from pgvector import HalfVector
-from scipy import sparse
 
 from content.embedding import get_encoder, to_array
 from content.models import Interaction, Item, Profile
-from recommendations.catalog import get_catalog
-from recommendations.collaborative import PLATFORM_SHRINK, item_neighbors
+from recommendations import collaborative, fitting, signals
+from recommendations.dataset import Dataset, build
 from recommendations.interests import (
-    SIGNAL_WEIGHTS,
     Event,
     InterestModel,
     InterestVector,
+    bio_phrases,
     build_interest_model,
     domain_scores,
-    split_bio,
 )
-from recommendations.models import CoEngagement, Interest, InterestProfile
+from recommendations.models import CoEngagement, Interest, InterestProfile, RankerWeights
+from recommendations.sources import Scope
+from recommendations.sources.database import DatabaseSources
 
-MAX_STORED_POSITIVES = 300
-NEIGHBOURS_PER_ITEM = 30
 AFFINITY_TOP_ITEMS = 5
 
 
 def _bio_phrases(profile: Profile | None) -> list[tuple[str, np.ndarray]]:
-    if profile is None or not profile.bio.strip():
+    if profile is None:
         return []
-    phrases = split_bio(profile.bio)
-    if len(phrases) > 1:
-        return list(zip(phrases, get_encoder().encode(phrases), strict=True))
-    vector = to_array(profile.embedding) if profile.embedding is not None else get_encoder().encode_one(profile.bio)
-    return [(phrases[0] if phrases else profile.bio.strip(), vector)]
+    whole = to_array(profile.embedding) if profile.embedding is not None else None
+    return bio_phrases(profile.bio, whole, get_encoder().encode)
 
 
 def _events(user_id: int) -> list[Event]:
@@ -47,28 +44,28 @@ def _events(user_id: int) -> list[Event]:
 
 
 def _domain_affinity(model: InterestModel) -> dict[str, float]:
-    """Mean similarity of each domain's best-matching items to the user's weighted interests."""
-    catalog = get_catalog()
-    if not model.interests or len(catalog.item_ids) == 0:
+    """Per domain, the mean weighted similarity of its best-matching items to the person's interests."""
+    if not model.interests:
         return {}
+    sources = DatabaseSources()
     interests = np.stack([interest.vector for interest in model.interests]).astype(np.float32)
     weights = np.array([interest.weight for interest in model.interests], dtype=np.float32)
     weights /= weights.max()
-    similarity = (catalog.vectors.astype(np.float32) @ interests.T) * (0.6 + 0.4 * weights)
-    best = similarity.max(axis=1)
     affinity = {}
-    for domain in set(catalog.domains[catalog.active]):
-        values = best[(catalog.domains == domain) & catalog.active]
-        top = np.sort(values)[-AFFINITY_TOP_ITEMS:]
-        affinity[str(domain)] = float(top.mean())
+    for domain in sources.domain_names():
+        found = sources.nearest(list(interests), k=AFFINITY_TOP_ITEMS, scope=Scope(domain=domain))
+        facts = sources.facts(list(dict.fromkeys(found)))
+        if len(facts) == 0:
+            continue
+        best = ((facts.vectors @ interests.T) * (0.6 + 0.4 * weights)).max(axis=1)
+        affinity[domain] = float(np.sort(best)[-AFFINITY_TOP_ITEMS:].mean())
     return affinity
 
 
 def interest_model_compute(*, user_id: int) -> tuple[InterestModel, dict[str, float]]:
     profile = Profile.objects.filter(user_id=user_id).first()
     events = _events(user_id)
-    item_ids = {event.item_id for event in events}
-    rows = Item.objects.filter(pk__in=item_ids, embedding__isnull=False).values_list(
+    rows = Item.objects.filter(pk__in={event.item_id for event in events}, embedding__isnull=False).values_list(
         "id", "embedding", "title", "domain__slug"
     )
     vectors, titles, domains = {}, {}, {}
@@ -78,7 +75,7 @@ def interest_model_compute(*, user_id: int) -> tuple[InterestModel, dict[str, fl
         domains[item_id] = domain
     model = build_interest_model(bio_phrases=_bio_phrases(profile), events=events, vectors=vectors, titles=titles)
     scores = domain_scores(model=model, item_domains=domains, domain_affinity=_domain_affinity(model))
-    return model, scores
+    return model.stored(), scores
 
 
 @transaction.atomic
@@ -89,13 +86,12 @@ def interests_refresh(*, user_id: int) -> InterestProfile | None:
     if not get_user_model().objects.filter(pk=user_id).exists():
         return None
     model, scores = interest_model_compute(user_id=user_id)
-    strongest = sorted(model.positive_items, key=model.positive_items.get, reverse=True)[:MAX_STORED_POSITIVES]
     profile, _ = InterestProfile.objects.select_for_update().update_or_create(
         user_id=user_id,
         defaults={
             "domain_scores": scores,
             "negative": HalfVector(model.negative) if model.negative is not None else None,
-            "positive_items": {str(item): round(model.positive_items[item], 4) for item in strongest},
+            "positive_items": {str(item): weight for item, weight in model.positive_items.items()},
             "positive_count": len(model.positive_items),
             "negative_count": len(model.negative_items),
         },
@@ -107,7 +103,7 @@ def interests_refresh(*, user_id: int) -> InterestProfile | None:
             source=interest.source,
             vector=HalfVector(interest.vector),
             weight=interest.weight,
-            label=interest.label[:300],
+            label=interest.label,
             anchor_item_id=interest.anchor_item_id,
         )
         for interest in model.interests
@@ -117,39 +113,40 @@ def interests_refresh(*, user_id: int) -> InterestProfile | None:
 
 def load_interest_model(*, user_id: int) -> InterestModel:
     """The stored interest model, as ranking needs it."""
-    profile = InterestProfile.objects.filter(user_id=user_id).prefetch_related("interests").first()
+    profile = InterestProfile.objects.filter(user_id=user_id).first()
     if profile is None:
         return InterestModel()
+    # Stored heaviest first; equal weights keep the order they were built in.
+    stored = profile.interests.order_by("-weight", "id")
     return InterestModel(
-        interests=[
-            InterestVector(i.source, to_array(i.vector), i.weight, i.label, i.anchor_item_id)
-            for i in profile.interests.all()
-        ],
+        interests=[InterestVector(i.source, to_array(i.vector), i.weight, i.label, i.anchor_item_id) for i in stored],
         negative=to_array(profile.negative) if profile.negative is not None else None,
         positive_items={int(item): weight for item, weight in profile.positive_items.items()},
     )
 
 
-STATS_SQL = """
+_WEIGHT_SQL, _WEIGHT_PARAMS = signals.sql_weight()
+# The same numbers as collaborative.item_statistics, computed where the interactions are.
+STATS_SQL = f"""
 WITH latest AS (SELECT coalesce(max(created_at), now()) AS at FROM content_interaction),
-weighted AS (
-    SELECT item_id, created_at,
-        CASE kind
-            WHEN 'save' THEN %(save)s WHEN 'like' THEN %(like)s WHEN 'click' THEN %(click)s WHEN 'view' THEN %(view)s
-            WHEN 'rating' THEN CASE WHEN value >= 4 THEN 1.0 ELSE 0.0 END
-            ELSE 0.0 END AS weight
-    FROM content_interaction
-),
+weighted AS (SELECT item_id, created_at, greatest({_WEIGHT_SQL}, 0.0) AS weight FROM content_interaction),
 totals AS (
     SELECT item_id,
         count(*) AS engagement,
         sum(weight * power(0.5, extract(epoch FROM (latest.at - created_at)) / 86400.0 / %(half_life)s)) AS popularity,
-        coalesce(sum(weight) FILTER (WHERE created_at > latest.at - interval '7 days'), 0) AS trending
+        coalesce(sum(weight) FILTER (
+            WHERE extract(epoch FROM (latest.at - created_at)) / 86400.0 < %(window)s), 0) AS trending
     FROM weighted, latest GROUP BY item_id
+),
+scaled AS (
+    SELECT item_id, engagement,
+        coalesce(ln(1 + popularity) / nullif(ln(1 + max(popularity) OVER ()), 0), 0) AS popularity,
+        coalesce(ln(1 + trending) / nullif(ln(1 + max(trending) OVER ()), 0), 0) AS trending
+    FROM totals
 )
 INSERT INTO recommendations_itemstats (item_id, engagement, popularity, trending, updated_at)
 SELECT item.id, coalesce(t.engagement, 0), coalesce(t.popularity, 0), coalesce(t.trending, 0), now()
-FROM content_item item LEFT JOIN totals t ON t.item_id = item.id
+FROM content_item item LEFT JOIN scaled t ON t.item_id = item.id
 ON CONFLICT (item_id) DO UPDATE SET
     engagement = excluded.engagement, popularity = excluded.popularity,
     trending = excluded.trending, updated_at = excluded.updated_at
@@ -158,71 +155,141 @@ WHERE (recommendations_itemstats.engagement, recommendations_itemstats.popularit
 """
 
 
-def item_stats_refresh(*, half_life_days: float = 30.0) -> int:
-    """Popularity (decayed from the platform's latest activity, so old logs still count) and 7-day trending."""
-    params = {name: SIGNAL_WEIGHTS[name] for name in ("save", "like", "click", "view")} | {"half_life": half_life_days}
+def item_stats_refresh() -> int:
+    """Engagement, popularity and trending per item (the definitions of collaborative.item_statistics)."""
+    params = _WEIGHT_PARAMS | {
+        "half_life": signals.POPULARITY_HALF_LIFE_DAYS,
+        "window": signals.TRENDING_WINDOW_DAYS,
+    }
     with connection.cursor() as cursor:
         cursor.execute(STATS_SQL, params)
         return cursor.rowcount
 
 
-def positive_matrix() -> tuple[sparse.csr_matrix, np.ndarray]:
-    """Users x items matrix of positive engagement; returns it and the item id of each column."""
-    rows = list(
-        Interaction.objects.exclude(kind__in=["dislike", "hide"])
-        .exclude(kind="rating", value__lt=4)
-        .values_list("user_id", "item_id", "kind")
-    )
+def _interaction_arrays() -> tuple[np.ndarray, ...]:
+    rows = list(Interaction.objects.order_by("id").values_list("user_id", "item_id", "kind", "value", "created_at"))
     if not rows:
-        return sparse.csr_matrix((0, 0)), np.zeros(0, dtype=np.int64)
-    users = {user: index for index, user in enumerate(sorted({row[0] for row in rows}))}
-    item_ids = np.array(sorted({row[1] for row in rows}), dtype=np.int64)
-    columns = {item: index for index, item in enumerate(item_ids)}
-    weights = [SIGNAL_WEIGHTS.get(kind, 1.0) for _, _, kind in rows]
-    matrix = sparse.csr_matrix(
-        (weights, ([users[row[0]] for row in rows], [columns[row[1]] for row in rows])),
-        shape=(len(users), len(item_ids)),
+        empty = np.zeros(0)
+        return empty.astype(np.int64), empty.astype(np.int64), empty.astype(object), empty, empty
+    users, items, kinds, values, created = zip(*rows, strict=True)
+    return (
+        np.array(users, dtype=np.int64),
+        np.array(items, dtype=np.int64),
+        np.array(kinds, dtype=object),
+        np.array([np.nan if value is None else value for value in values], dtype=np.float64),
+        np.array([moment.timestamp() for moment in created], dtype=np.float64),
     )
-    return matrix, item_ids
 
 
-@transaction.atomic
-def coengagement_refresh() -> int:
-    matrix, item_ids = positive_matrix()
-    pairs = item_neighbors(matrix, k=NEIGHBOURS_PER_ITEM, shrink=PLATFORM_SHRINK) if len(item_ids) else []
-    CoEngagement.objects.all().delete()
-    CoEngagement.objects.bulk_create(
-        (CoEngagement(item_id=int(item_ids[a]), neighbor_id=int(item_ids[b]), score=score) for a, b, score in pairs),
-        batch_size=5000,
+def neighbours_refresh() -> int:
+    """Recompute every neighbour list (co-engagement, cross-domain, EASE or factors) from the interactions."""
+    users, items, kinds, values, _ = _interaction_arrays()
+    engaged = np.unique(items)
+    if len(engaged) == 0:
+        CoEngagement.objects.all().delete()
+        return 0
+    column = np.searchsorted(engaged, items)
+    person = np.unique(users, return_inverse=True)[1]
+    matrix = collaborative.positive_matrix(
+        users=person, items=column, weights=signals.weights(kinds, values), shape=(person.max() + 1, len(engaged))
     )
-    return len(pairs)
+    domain_of = dict(Item.objects.filter(pk__in=engaged.tolist()).values_list("id", "domain__slug"))
+    domains = np.array([domain_of.get(int(item), "") for item in engaged], dtype=object)
+    lists = collaborative.neighbour_lists(matrix, domains)
+    count = 0
+    with transaction.atomic():
+        CoEngagement.objects.all().delete()
+        connection.ensure_connection()
+        with (
+            connection.connection.cursor() as cursor,
+            cursor.copy("COPY recommendations_coengagement (kind, item_id, neighbor_id, score) FROM STDIN") as copy,
+        ):
+            for kind, pairs in lists.items():
+                pairs = pairs.tocoo()
+                for row, col, score in zip(engaged[pairs.row], engaged[pairs.col], pairs.data, strict=True):
+                    copy.write_row((kind, int(row), int(col), float(score)))
+                count += pairs.nnz
+    return count
 
 
-def ranker_fit(*, min_users: int = 5, store: bool = True) -> dict:
-    """Fit blend weights on a time-held-out split of the platform's interactions; optionally store a new version."""
-    from django.core.cache import cache
-    from django.db.models import Max
+# --- The site's own data, for fitting ----------------------------------------------------------
 
-    from recommendations.evaluation import data
-    from recommendations.evaluation.recommenders import Platform
-    from recommendations.evaluation.splits import Split
-    from recommendations.models import RankerWeights
 
-    dataset = data.from_platform()
+def platform_dataset() -> Dataset:
+    """This site's catalog, interactions and bios as a Dataset, with the stored vectors and bio phrases."""
+    items = list(
+        Item.objects.filter(embedding__isnull=False)
+        .order_by("pk")
+        .values_list("pk", "domain__slug", "title", "is_active", "published_at", "created_at", "embedding")
+    )
+    item_rows = [
+        {
+            "id": pk,
+            "domain": domain,
+            "title": title,
+            "active": active,
+            "published": (published or created).timestamp(),
+        }
+        for pk, domain, title, active, published, created, _ in items
+    ]
+    known = {pk for pk, *_ in items}
+    users, item_ids, kinds, values, stamps = _interaction_arrays()
+    keep = np.isin(item_ids, list(known))
+    profiles = {
+        user_id: (bio, embedding)
+        for user_id, bio, embedding in Profile.objects.exclude(bio="")
+        .filter(embedding__isnull=False)
+        .values_list("user_id", "bio", "embedding")
+    }
+    dataset = build(
+        name="platform",
+        item_rows=item_rows,
+        interaction_rows=list(
+            zip(
+                users[keep],
+                item_ids[keep],
+                kinds[keep],
+                [None if np.isnan(v) else v for v in values[keep]],
+                stamps[keep],
+                strict=True,
+            )
+        ),
+        bios={user: bio for user, (bio, _) in profiles.items()},
+    )
+    dataset.vectors = (
+        np.stack([to_array(embedding) for *_, embedding in items]) if items else np.zeros((0, 0), dtype=np.float32)
+    )
+    position = {key: index for index, key in enumerate(dataset.user_keys)}
+    stored_phrases: dict[int, list] = {}
+    bio_interests = Interest.objects.filter(source=Interest.Source.BIO).order_by("id")
+    for user_id, label, vector in bio_interests.values_list("profile__user_id", "label", "vector"):
+        stored_phrases.setdefault(user_id, []).append((label, to_array(vector)))
+    for user_id, (_, embedding) in profiles.items():
+        dataset.bio_vectors[position[str(user_id)]] = to_array(embedding)
+        dataset.bio_phrases[position[str(user_id)]] = stored_phrases.get(user_id, [])
+    return dataset
+
+
+def ranker_fit(*, min_users: int = 5, store: bool = True, seed: int = 0) -> dict:
+    """Fit per-situation weights on the site's own behaviour; store a new version where it beats the current one."""
+    from recommendations.selectors import RANKER_CACHE_KEY, active_ranker
+
+    dataset = platform_dataset()
     if dataset.n_items == 0 or len(dataset.users) == 0:
         raise ValueError("No embedded items or interactions to fit on yet.")
-    recommender = Platform(bio_vectors=dataset.bio_vectors)
-    recommender.fit(Split("all", dataset, {}), dataset.vectors)
-    report = recommender.fit_report
-    if report.get("users", 0) < min_users:
-        raise ValueError(f"Only {report.get('users', 0)} users have held-out activity; need at least {min_users}.")
-    trained_on = {"users": report["users"], "interactions": int(len(dataset.users)), "items": dataset.n_items}
-    result = {"weights": recommender.weights, "metrics": report, "trained_on": trained_on}
-    if store:
+    current = active_ranker()
+    result = fitting.fit_on(dataset, current, seed=seed)
+    users = sum(result.report["_tasks"].values())
+    if users < min_users:
+        raise ValueError(f"Only {users} users have held-out activity; need at least {min_users}.")
+    trained_on = {"users": dataset.n_users, "interactions": int(len(dataset.users)), "items": dataset.n_items}
+    outcome = {"weights": result.ranker.weights, "metrics": result.report, "trained_on": trained_on}
+    if store and result.changed:
         version = (RankerWeights.objects.aggregate(latest=Max("version"))["latest"] or 0) + 1
         RankerWeights.objects.create(
-            version=version, weights=recommender.weights, metrics=report, trained_on=trained_on
+            version=version, weights=result.ranker.weights, metrics=result.report, trained_on=trained_on
         )
-        cache.delete("ranker-weights")
-        result["version"] = version
-    return result
+        cache.delete(RANKER_CACHE_KEY)
+        outcome["version"] = version
+    outcome["based_on"] = current.version
+    return outcome

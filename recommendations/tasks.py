@@ -15,18 +15,19 @@ def refresh_user_interests(user_id: int) -> int:
 
 @shared_task(**RETRY)
 def refresh_item_statistics() -> dict:
-    from recommendations.services import coengagement_refresh, item_stats_refresh
+    from recommendations.services import item_stats_refresh, neighbours_refresh
 
-    return {"stats": item_stats_refresh(), "pairs": coengagement_refresh()}
+    return {"stats": item_stats_refresh(), "pairs": neighbours_refresh()}
 
 
 @shared_task
 def refit_ranker(min_users: int = 20) -> dict:
-    """Refit the blend weights on recent behaviour once enough people have some; otherwise keep serving the current ones."""
+    """Refit the per-situation weights on recent behaviour once enough people have some; a fit that does not beat
+    the serving weights on held-out people is reported and not stored."""
     from recommendations.services import ranker_fit
 
     try:
         result = ranker_fit(min_users=min_users)
     except ValueError as reason:
         return {"skipped": str(reason)}
-    return {"version": result["version"], "ndcg@10": result["metrics"]["ndcg@10"]}
+    return {"version": result.get("version"), "based_on": result["based_on"]}

@@ -14,13 +14,13 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_catalog():
-    """The recommender keeps item vectors in a per-process cache; each test has its own rows."""
-    from recommendations.catalog import reset_catalog
+def _fresh_catalog_lists():
+    """The recommender keeps lists that are the same for everyone (popular, fresh) per process; each test has its own rows."""
+    from recommendations.sources.database import shared
 
-    reset_catalog()
+    shared.reset()
     yield
-    reset_catalog()
+    shared.reset()
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def embed_everything(db):
         for profile_id in Profile.objects.values_list("pk", flat=True):
             vectors.profile_embed(profile_id=profile_id)
         rec_services.item_stats_refresh()
-        rec_services.coengagement_refresh()
+        rec_services.neighbours_refresh()
         from django.contrib.auth import get_user_model
 
         for user_id in get_user_model().objects.values_list("pk", flat=True):

@@ -1,76 +1,76 @@
-"""Datasets for offline evaluation: MovieLens atomic files, a generic layout, or the platform's own tables.
+"""Load evaluation datasets from files: MovieLens atomic files or a generic layout.
 
 Generic layout (a directory):
-  items.jsonl or items.csv         id, domain, title, description, tags (list or comma-separated)
+  items.jsonl or items.csv         id, domain, title, description, tags (list or comma-separated), published (optional)
   interactions.csv or .jsonl       user, item, kind (view/click/like/dislike/save/hide/rating) or rating, value, timestamp
-  users.jsonl (optional)           user, bio
+  users.jsonl or users.csv         user, bio (optional; people with a bio and no interactions are kept)
+
+Bad rows never end the run with a traceback: a missing column is an error naming the file; rows naming unknown
+items are skipped and reported with their row numbers.
 """
 
 import csv
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 from django.utils.dateparse import parse_datetime
 
-from recommendations.interests import SIGNAL_WEIGHTS, rating_weight
+from content.models import Interaction
+from recommendations.dataset import Dataset, build
+
+
+class DatasetError(ValueError):
+    """A dataset that cannot be read; the message names the file (and row) to fix."""
 
 
 @dataclass
-class Dataset:
-    name: str
-    item_keys: list[str]
-    item_domains: np.ndarray
-    item_texts: list[str]
-    item_titles: list[str]
-    # One row per interaction, as parallel arrays (item and user as indices).
-    users: np.ndarray
-    items: np.ndarray
-    weights: np.ndarray  # signed interest weight of the interaction (negative for dislikes and hides)
-    timestamps: np.ndarray
-    user_keys: list[str]
-    bios: dict[int, str] = field(default_factory=dict)
-    # Stored vectors when the data comes from the platform (no need to embed again).
-    vectors: np.ndarray | None = None
-    bio_vectors: dict[int, np.ndarray] = field(default_factory=dict)
+class LoadReport:
+    skipped: list[str] = field(default_factory=list)
 
-    @property
-    def n_items(self) -> int:
-        return len(self.item_keys)
-
-    @property
-    def n_users(self) -> int:
-        return len(self.user_keys)
-
-    def subset(self, mask: np.ndarray) -> "Dataset":
-        return Dataset(
-            self.name,
-            self.item_keys,
-            self.item_domains,
-            self.item_texts,
-            self.item_titles,
-            self.users[mask],
-            self.items[mask],
-            self.weights[mask],
-            self.timestamps[mask],
-            self.user_keys,
-            self.bios,
-            self.vectors,
-            self.bio_vectors,
-        )
+    def skip(self, path: Path, rows: list[int], reason: str) -> None:
+        if rows:
+            shown = ", ".join(str(row) for row in rows[:10]) + (" ..." if len(rows) > 10 else "")
+            self.skipped.append(f"{path.name}: {len(rows)} rows skipped ({reason}): rows {shown}")
 
 
-def _read_table(path: Path) -> list[dict]:
-    if path.suffix == ".jsonl":
-        with path.open(encoding="utf-8") as fh:
-            return [json.loads(line) for line in fh if line.strip()]
-    if path.suffix in {".inter", ".item", ".user"}:
-        with path.open(encoding="utf-8", errors="replace") as fh:
-            header = [column.split(":")[0] for column in fh.readline().rstrip("\n").split("\t")]
-            return [dict(zip(header, line.rstrip("\n").split("\t"), strict=False)) for line in fh if line.strip()]
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+def _read_table(path: Path) -> list[tuple[int, dict]]:
+    """(row number as a person counts it in the file, row) for JSONL, CSV or tab-separated atomic files."""
+    try:
+        with path.open(encoding="utf-8", errors="replace", newline="") as fh:
+            if path.suffix == ".jsonl":
+                rows = []
+                for number, line in enumerate(fh, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        row = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        raise DatasetError(f"{path}: row {number} is not valid JSON ({exc.msg})") from None
+                    if not isinstance(row, dict):
+                        raise DatasetError(f"{path}: row {number} is not a JSON object")
+                    rows.append((number, row))
+                return rows
+            if path.suffix in {".inter", ".item", ".user"}:
+                header = [column.split(":")[0] for column in fh.readline().rstrip("\n").split("\t")]
+                return [
+                    (number, dict(zip(header, line.rstrip("\n").split("\t"), strict=False)))
+                    for number, line in enumerate(fh, start=2)
+                    if line.strip()
+                ]
+            return list(enumerate(csv.DictReader(fh), start=2))
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def _require(path: Path, rows: list[tuple[int, dict]], *columns: str) -> None:
+    if not rows:
+        raise DatasetError(f"{path}: no rows")
+    for number, row in rows:
+        missing = [column for column in columns if column not in row or row[column] in (None, "")]
+        if missing:
+            raise DatasetError(f"{path}: row {number} has no {', '.join(missing)}")
 
 
 def _first(directory: Path, *names: str) -> Path | None:
@@ -78,7 +78,7 @@ def _first(directory: Path, *names: str) -> Path | None:
 
 
 def _timestamp(value) -> float:
-    text = str(value or "0").strip()
+    text = str(value if value is not None else "0").strip()
     try:
         return float(text)
     except ValueError:
@@ -86,116 +86,149 @@ def _timestamp(value) -> float:
         return parsed.timestamp() if parsed else 0.0
 
 
-def _signed_weight(kind: str, value, ratings_as_positive: bool) -> float:
-    if kind == "rating":
-        return 1.0 if ratings_as_positive else rating_weight(float(value))
-    return SIGNAL_WEIGHTS.get(kind, 0.0)
+def _year(value) -> float | None:
+    text = str(value or "").strip()
+    return datetime(int(text), 1, 1, tzinfo=UTC).timestamp() if text.isdigit() and 1800 < int(text) < 2200 else None
 
 
-def load(directory: Path, *, ratings_as_positive: bool = True) -> Dataset:
-    """Every rating counts as a positive by default (the usual MovieLens protocol)."""
+def _item_text(title: str, description: str, tags: list[str]) -> str:
+    # The site's own text_for_embedding layout, so offline vectors are the ones the site would store.
+    parts = [title.strip(), description.strip()]
+    if tags:
+        parts.append("Tags: " + ", ".join(tags))
+    return "\n".join(part for part in parts if part)
+
+
+def load(directory: Path, *, ratings_as_likes: bool = True, domains: str = "given") -> tuple[Dataset, LoadReport]:
+    """ratings_as_likes: every rating counts as a like (the usual MovieLens protocol); otherwise ratings are graded.
+    domains="genre": each item's first genre is its domain, so MovieLens can test new-domain situations."""
     directory = Path(directory)
-    movielens_items = sorted(directory.glob("*.item"))
-    if movielens_items:
-        item_rows = [
+    report = LoadReport()
+    movielens = sorted(directory.glob("*.item"))
+    if movielens:
+        item_rows, interaction_rows, bios = _movielens(movielens[0], sorted(directory.glob("*.inter")), report)
+    else:
+        item_rows, interaction_rows, bios = _generic(directory, report)
+    if domains == "genre":
+        for row in item_rows:
+            row["domain"] = (row.get("tags") or ["unknown"])[0]
+    for row in item_rows:
+        row["text"] = _item_text(row["title"], row.get("description", ""), row.get("tags") or [])
+    if ratings_as_likes:
+        interaction_rows = [
+            (user, item, "like" if kind == "rating" else kind, None if kind == "rating" else value, stamp)
+            for user, item, kind, value, stamp in interaction_rows
+        ]
+    dataset = build(name=directory.name, item_rows=item_rows, interaction_rows=interaction_rows, bios=bios)
+    return dataset, report
+
+
+def _movielens(items_path: Path, inter_paths: list[Path], report: LoadReport):
+    if not inter_paths:
+        raise DatasetError(f"{items_path.parent}: a MovieLens *.item file needs a *.inter file beside it")
+    rows = _read_table(items_path)
+    _require(items_path, rows, "item_id")
+    item_rows = []
+    for _, row in rows:
+        genres = [genre.replace("'", "").lower() for genre in (row.get("class") or "").split()]
+        item_rows.append(
             {
                 "id": row["item_id"],
                 "domain": "movies",
                 "title": row.get("movie_title", ""),
-                "description": f"{row.get('release_year', '')} {row.get('class', '')}".strip(),
-                "tags": (row.get("class") or "").lower().split(),
+                "description": f"{row.get('release_year', '')} {' '.join(genres)}".strip(),
+                "tags": genres,
+                "published": _year(row.get("release_year")),
             }
-            for row in _read_table(movielens_items[0])
-        ]
-        interaction_rows = [
-            {
-                "user": row["user_id"],
-                "item": row["item_id"],
-                "kind": "rating",
-                "value": row["rating"],
-                "timestamp": row["timestamp"],
-            }
-            for row in _read_table(sorted(directory.glob("*.inter"))[0])
-        ]
-        user_rows = []
-    else:
-        item_rows = _read_table(_first(directory, "items.jsonl", "items.csv"))
-        interaction_rows = _read_table(_first(directory, "interactions.jsonl", "interactions.csv"))
-        users_path = _first(directory, "users.jsonl", "users.csv")
-        user_rows = _read_table(users_path) if users_path else []
-    return build(directory.name, item_rows, interaction_rows, user_rows, ratings_as_positive=ratings_as_positive)
-
-
-def build(
-    name: str, item_rows: list[dict], interaction_rows: list[dict], user_rows: list[dict], *, ratings_as_positive: bool
-) -> Dataset:
-    item_keys = [str(row["id"]) for row in item_rows]
-    index = {key: position for position, key in enumerate(item_keys)}
-    texts, titles = [], []
-    for row in item_rows:
-        tags = row.get("tags") or []
-        tags = tags.split(",") if isinstance(tags, str) else tags
-        titles.append(str(row.get("title", "")))
-        text = "\n".join(part for part in (row.get("title", ""), row.get("description", "")) if part)
-        texts.append(text + ("\nTags: " + ", ".join(tags) if tags else ""))
-    user_keys: dict[str, int] = {}
-    users, items, weights, stamps = [], [], [], []
-    for row in interaction_rows:
-        item = index.get(str(row["item"]))
-        if item is None:
-            continue
-        kind = str(row.get("kind") or ("rating" if row.get("rating") not in (None, "") else "like"))
-        value = row.get("value", row.get("rating"))
-        users.append(user_keys.setdefault(str(row["user"]), len(user_keys)))
-        items.append(item)
-        weights.append(_signed_weight(kind, value, ratings_as_positive))
-        stamps.append(_timestamp(row.get("timestamp")))
-    bios = {
-        user_keys[str(row["user"])]: row["bio"]
-        for row in user_rows
-        if str(row.get("user")) in user_keys and row.get("bio")
-    }
-    return Dataset(
-        name=name,
-        item_keys=item_keys,
-        item_domains=np.array([str(row.get("domain") or "items") for row in item_rows], dtype=object),
-        item_texts=texts,
-        item_titles=titles,
-        users=np.array(users, dtype=np.int64),
-        items=np.array(items, dtype=np.int64),
-        weights=np.array(weights, dtype=np.float32),
-        timestamps=np.array(stamps, dtype=np.float64),
-        user_keys=list(user_keys),
-        bios=bios,
-    )
-
-
-def from_platform() -> Dataset:
-    """The platform's own catalog and interactions, for fitting the ranker on real behaviour."""
-    from content.embedding import to_array
-    from content.models import Interaction, Item, Profile
-
-    rows = Item.objects.filter(is_active=True, embedding__isnull=False).values_list(
-        "pk", "domain__slug", "title", "description", "tags", "embedding"
-    )
-    item_rows, vectors = [], []
-    for pk, domain, title, description, tags, embedding in rows:
-        item_rows.append({"id": pk, "domain": domain, "title": title, "description": description, "tags": tags})
-        vectors.append(to_array(embedding))
-    interaction_rows = [
-        {"user": user, "item": item, "kind": kind, "value": value, "timestamp": created.timestamp()}
-        for user, item, kind, value, created in Interaction.objects.values_list(
-            "user_id", "item_id", "kind", "value", "created_at"
         )
+    known = {row["id"] for row in item_rows}
+    interactions = _read_table(inter_paths[0])
+    _require(inter_paths[0], interactions, "user_id", "item_id", "rating")
+    unknown = [number for number, row in interactions if row["item_id"] not in known]
+    report.skip(inter_paths[0], unknown, "unknown item")
+    interaction_rows = [
+        (row["user_id"], row["item_id"], "rating", float(row["rating"]), _timestamp(row.get("timestamp")))
+        for _, row in interactions
+        if row["item_id"] in known
     ]
-    profiles = (
-        Profile.objects.exclude(bio="").filter(embedding__isnull=False).values_list("user_id", "bio", "embedding")
-    )
-    user_rows = [{"user": user, "bio": bio} for user, bio, _ in profiles]
-    dataset = build("platform", item_rows, interaction_rows, user_rows, ratings_as_positive=False)
-    dataset.vectors = np.stack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
-    positions = {key: index for index, key in enumerate(dataset.user_keys)}
-    dataset.bio_vectors = {
-        positions[str(user)]: to_array(embedding) for user, _, embedding in profiles if str(user) in positions
-    }
-    return dataset
+    return item_rows, interaction_rows, {}
+
+
+def _tags(value) -> list[str]:
+    if isinstance(value, str):
+        value = value.split(",")
+    return [str(tag).strip() for tag in value or [] if str(tag).strip()]
+
+
+def _generic(directory: Path, report: LoadReport):
+    items_path = _first(directory, "items.jsonl", "items.csv")
+    interactions_path = _first(directory, "interactions.jsonl", "interactions.csv")
+    if items_path is None or interactions_path is None:
+        raise DatasetError(
+            f"{directory}: expected items.jsonl|csv and interactions.jsonl|csv (or MovieLens *.item and *.inter files)"
+        )
+    rows = _read_table(items_path)
+    _require(items_path, rows, "id", "title")
+    item_rows = [
+        {
+            "id": str(row["id"]),
+            "domain": str(row.get("domain") or "items"),
+            "title": str(row["title"]),
+            "description": str(row.get("description") or ""),
+            "tags": _tags(row.get("tags")),
+            "published": _timestamp(row["published"]) if row.get("published") else None,
+        }
+        for _, row in rows
+    ]
+    known = {row["id"] for row in item_rows}
+    interactions = _read_table(interactions_path)
+    _require(interactions_path, interactions, "user", "item")
+    interaction_rows, unknown, invalid = [], [], []
+    for number, row in interactions:
+        item = str(row["item"])
+        if item not in known:
+            unknown.append(number)
+            continue
+        kind = str(row.get("kind") or ("rating" if row.get("rating") not in (None, "") else "like")).strip().lower()
+        value = row.get("value", row.get("rating"))
+        if kind not in Interaction.Kind.values:
+            invalid.append(number)
+            continue
+        if kind == "rating":
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                invalid.append(number)
+                continue
+        else:
+            value = None
+        interaction_rows.append((str(row["user"]), item, kind, value, _timestamp(row.get("timestamp"))))
+    report.skip(interactions_path, unknown, "unknown item")
+    report.skip(interactions_path, invalid, "unknown kind or a rating without a number")
+    users_path = _first(directory, "users.jsonl", "users.csv")
+    bios = {}
+    if users_path:
+        users = _read_table(users_path)
+        _require(users_path, users, "user")
+        bios = {str(row["user"]): str(row.get("bio") or "").strip() for _, row in users if row.get("bio")}
+    return item_rows, interaction_rows, bios
+
+
+def read_holdout(path: Path, dataset: Dataset) -> list[tuple[int, int, str | None]]:
+    """(user, item, domain or None) positions from a CSV with columns user, item and optionally domain."""
+    rows = _read_table(Path(path))
+    _require(Path(path), rows, "user", "item")
+    users = {key: index for index, key in enumerate(dataset.user_keys)}
+    items = {key: index for index, key in enumerate(dataset.item_keys)}
+    domains = set(dataset.item_domains.tolist())
+    pairs = []
+    for number, row in rows:
+        user, item, domain = str(row["user"]), str(row["item"]), (row.get("domain") or "").strip() or None
+        if user not in users:
+            raise DatasetError(f"{path}: row {number} names user '{user}', who has no interactions and no bio")
+        if item not in items:
+            raise DatasetError(f"{path}: row {number} names item '{item}', which is not in the catalog")
+        if domain is not None and domain not in domains:
+            raise DatasetError(f"{path}: row {number} names domain '{domain}', which no item has")
+        pairs.append((users[user], items[item], domain))
+    return pairs

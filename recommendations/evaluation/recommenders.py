@@ -1,29 +1,22 @@
-"""Baselines and the platform's own ranker, all behind one small interface."""
+"""Standard recommenders to compare against, and the platform itself served through its own pipeline."""
 
 import numpy as np
-from scipy import sparse
 
-from recommendations import ranking
-from recommendations.collaborative import PLATFORM_SHRINK, collab_feature, item_neighbors, neighbor_matrix
-from recommendations.evaluation.splits import Split
-from recommendations.fitting import fit_weights
-from recommendations.interests import Event, build_interest_model
-
-
-def interaction_matrix(split: Split, *, positive_only: bool = True) -> sparse.csr_matrix:
-    train = split.train
-    mask = train.weights > 0 if positive_only else np.ones(len(train.users), dtype=bool)
-    values = np.ones(mask.sum(), dtype=np.float32)
-    matrix = sparse.csr_matrix((values, (train.users[mask], train.items[mask])), shape=(train.n_users, train.n_items))
-    matrix.data[:] = 1.0  # repeated interactions count once
-    return matrix
+from recommendations import collaborative, fitting, pipeline
+from recommendations.ranking import Ranker
+from recommendations.sources.memory import MemorySources, person_from, rows_by_user
+from recommendations.splits import Split
 
 
 class Recommender:
     name = "base"
 
-    def fit(self, split: Split, vectors: np.ndarray) -> "Recommender":
-        self.matrix = interaction_matrix(split)
+    def fit(self, split: Split, *, seed: int) -> "Recommender":
+        train = split.train
+        self.matrix = collaborative.positive_matrix(
+            users=train.users, items=train.items, weights=train.weights, shape=(train.n_users, train.n_items)
+        )
+        self.matrix.data[:] = 1.0  # engaged or not: the usual implicit-feedback protocol for the peers
         self.popularity = np.asarray(self.matrix.sum(axis=0)).ravel()
         return self
 
@@ -32,8 +25,10 @@ class Recommender:
 
     def recommend(self, user: int, allowed: np.ndarray, k: int = 10) -> list[int]:
         scores = np.where(allowed, self.scores(user).astype(np.float64), -np.inf)
-        top = np.argpartition(-scores, k)[:k]
-        top = top[np.argsort(-scores[top])]
+        if not np.isfinite(scores).any():
+            return []
+        top = np.argpartition(-scores, min(k, len(scores) - 1))[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
         return [int(item) for item in top if np.isfinite(scores[item])]
 
 
@@ -50,31 +45,53 @@ class ItemKNN(Recommender):
     def __init__(self, neighbours: int = 100):
         self.neighbours = neighbours
 
-    def fit(self, split, vectors):
-        super().fit(split, vectors)
-        self.similarity = neighbor_matrix(item_neighbors(self.matrix, self.neighbours), self.matrix.shape[1]).T.tocsr()
+    def fit(self, split, *, seed):
+        super().fit(split, seed=seed)
+        similarity = collaborative.cosine_similarity(self.matrix, shrink=0.0)
+        top = collaborative.top_per_row(similarity, self.neighbours)
+        self.similarity = top.T.tocsr()
         return self
 
     def scores(self, user):
         return np.asarray((self.matrix[user] @ self.similarity).todense()).ravel()
 
 
+class EASE(Recommender):
+    """Steck 2019: closed-form ridge regression of each item on all others, the strongest simple peer."""
+
+    name = "ease"
+
+    def __init__(self, ridge: float = 500.0):
+        self.ridge = ridge
+
+    def fit(self, split, *, seed):
+        super().fit(split, seed=seed)
+        gram = np.asarray((self.matrix.T @ self.matrix).todense(), dtype=np.float64)
+        gram[np.diag_indices_from(gram)] += self.ridge
+        inverse = np.linalg.inv(gram)
+        self.weights = (-inverse / np.diag(inverse)).astype(np.float32)
+        np.fill_diagonal(self.weights, 0.0)
+        return self
+
+    def scores(self, user):
+        return np.asarray(self.matrix[user] @ self.weights).ravel()
+
+
 class ALS(Recommender):
     """implicit's alternating least squares, a widely used peer implementation."""
 
-    name = "als (implicit)"
+    name = "als"
 
-    def __init__(self, factors: int = 64, iterations: int = 20, regularization: float = 0.05, alpha: float = 20.0):
-        self.options = {"factors": factors, "iterations": iterations, "regularization": regularization, "alpha": alpha}
-
-    def fit(self, split, vectors):
+    def fit(self, split, *, seed):
         from implicit.cpu.als import AlternatingLeastSquares
         from threadpoolctl import threadpool_limits
 
-        super().fit(split, vectors)
+        super().fit(split, seed=seed)
         # implicit parallelises itself; a second BLAS thread pool underneath only contends with it.
         with threadpool_limits(1, "blas"):
-            self.model = AlternatingLeastSquares(random_state=0, **self.options)
+            self.model = AlternatingLeastSquares(
+                factors=64, iterations=20, regularization=0.05, alpha=20.0, random_state=seed
+            )
             self.model.fit(self.matrix, show_progress=False)
         return self
 
@@ -83,159 +100,53 @@ class ALS(Recommender):
 
 
 class SemanticOnly(Recommender):
+    """The embedding model alone: the mean of what the person liked, or their words when they have no history."""
+
     name = "semantic only"
 
-    def fit(self, split, vectors):
-        super().fit(split, vectors)
-        self.vectors = vectors
+    def fit(self, split, *, seed):
+        super().fit(split, seed=seed)
+        self.vectors = split.train.vectors
+        self.bio_vectors = split.train.bio_vectors
         return self
 
     def scores(self, user):
-        items = self.matrix[user].indices
-        if len(items) == 0:
+        items = self.matrix[user].indices if user < self.matrix.shape[0] else []
+        if len(items):
+            centre = self.vectors[items].mean(axis=0)
+        elif user in self.bio_vectors:
+            centre = self.bio_vectors[user]
+        else:
             return np.zeros(self.vectors.shape[0])
-        centre = self.vectors[items].mean(axis=0)
         return self.vectors @ (centre / (np.linalg.norm(centre) or 1.0))
 
 
 class Platform(Recommender):
-    """The serving ranker: interest model, blended signals with fitted weights, MMR diversity."""
+    """What the site would serve: per-situation weights fitted on the training data, then the ranking pipeline
+    (candidate pools, features, MMR diversity, exploration slots) with in-memory sources."""
 
     name = "platform"
 
-    def __init__(
-        self,
-        explore: float = 0.2,
-        neighbours: int = 30,
-        fit_users: int = 400,
-        weights: dict | None = None,
-        bio_vectors: dict | None = None,
-    ):
+    def __init__(self, explore: float = pipeline.DEFAULT_EXPLORE):
         self.explore = explore
-        self.neighbours = neighbours
-        self.fit_users = fit_users
-        self.weights = weights
-        self.bio_vectors = bio_vectors or {}
         self.fit_report: dict = {}
 
-    def fit(self, split, vectors):
-        super().fit(split, vectors)
-        self.vectors = vectors
+    def fit(self, split, *, seed):
+        super().fit(split, seed=seed)
         self.split = split
-        self.domains = split.train.item_domains
-        self.single_domain = len(set(self.domains.tolist())) == 1
-        self.neighbour_matrix = neighbor_matrix(
-            item_neighbors(self.matrix, self.neighbours, shrink=PLATFORM_SHRINK), self.matrix.shape[1]
-        ).T.tocsr()
-        pop = np.log1p(self.popularity)
-        self.popularity_feature = (pop / pop.max()).astype(np.float32) if pop.max() > 0 else pop.astype(np.float32)
-        self._events = self._events_by_user(split.train)
-        if self.weights is None:
-            self.weights, self.fit_report = self._fit_on_held_out(split)
+        self.sources = MemorySources(split.train, seed=seed)
+        result = fitting.fit_on(split.train, Ranker(), seed=seed)
+        self.ranker, self.fit_report = result.ranker, result.report
+        self.index = rows_by_user(split.train)
         return self
 
-    @staticmethod
-    def _events_by_user(train) -> dict[int, list[Event]]:
-        events: dict[int, list[Event]] = {}
-        last: dict[int, float] = {}
-        for user, stamp in zip(train.users, train.timestamps, strict=True):
-            last[int(user)] = max(last.get(int(user), 0.0), float(stamp))
-        for user, item, weight, stamp in zip(train.users, train.items, train.weights, train.timestamps, strict=True):
-            kind = "like" if weight > 0 else "dislike"
-            age = (last[int(user)] - stamp) / 86400.0
-            events.setdefault(int(user), []).append(Event(int(item), kind, None, age))
-        return events
-
-    def _model(self, user: int, events: list[Event]):
-        vectors = {event.item_id: self.vectors[event.item_id] for event in events}
-        bio = [(f"bio of {user}", self.bio_vectors[user])] if user in self.bio_vectors else []
-        return build_interest_model(bio_phrases=bio, events=events, vectors=vectors, titles={})
-
-    def _features(self, user: int, events: list[Event], matrix_row) -> dict[str, np.ndarray]:
-        model = self._model(user, events)
-        collab = collab_feature(np.asarray((matrix_row @ self.neighbour_matrix).todense()).ravel())
-        candidates = ranking.Candidates(
-            item_ids=np.arange(len(self.vectors)),
-            vectors=self.vectors,
-            domains=self.domains,
-            collab=collab,
-            popularity=self.popularity_feature,
-            freshness=np.zeros(len(self.vectors), dtype=np.float32),
-            trending=np.zeros(len(self.vectors), dtype=np.float32),
-        )
-        return candidates, ranking.features(candidates, model)
-
-    def _fit_on_held_out(self, split) -> tuple[dict, dict]:
-        """Fit weights inside the training data, never on the test interactions, on two tasks at once:
-        finding what people did next, and finding it among items nobody has touched yet."""
-        from recommendations.evaluation.splits import cold_items, temporal
-
-        saved = self.neighbour_matrix
-        tasks, users_seen = [], 0
-        for inner in (temporal(split.train), cold_items(split.train, share=0.1, seed=1)):
-            task = self._validation_task(inner)
-            if task is not None:
-                tasks.append(task)
-                users_seen += len(task[1])
-        self.neighbour_matrix = saved
-        if not tasks:
-            return dict(ranking.DEFAULT_WEIGHTS), {"users": 0}
-        weights, report = fit_weights(tasks)
-        return weights, {"users": users_seen, "tasks": len(tasks), **report}
-
-    def _validation_task(self, inner):
-        inner_matrix = interaction_matrix(inner)
-        self.neighbour_matrix = neighbor_matrix(
-            item_neighbors(inner_matrix, self.neighbours, shrink=PLATFORM_SHRINK), inner_matrix.shape[1]
-        ).T.tocsr()
-        inner_events = self._events_by_user(inner.train)
-        users = sorted(inner.test)[: self.fit_users]
-        if not users:
-            return None
-        stacks: dict[str, list] = {name: [] for name in ranking.FEATURES}
-        relevant, allowed = [], []
-        for user in users:
-            _, values = self._features(user, inner_events.get(user, []), inner_matrix[user])
-            for name in ranking.FEATURES:
-                stacks[name].append(values[name])
-            row = np.zeros(len(self.vectors), dtype=bool)
-            row[list(inner.test[user])] = True
-            relevant.append(row)
-            permitted = np.ones(len(self.vectors), dtype=bool)
-            if inner.candidate_items is not None:
-                permitted[:] = False
-                permitted[inner.candidate_items] = True
-            permitted[inner_matrix[user].indices] = False
-            allowed.append(permitted)
-        return {name: np.stack(values) for name, values in stacks.items()}, np.stack(relevant), np.stack(allowed)
-
     def recommend(self, user, allowed, k=10):
-        candidates, values = self._features(user, self._events.get(user, []), self.matrix[user])
-        scores = ranking.blend(values, self.weights)
-        rows = np.flatnonzero(allowed)
-        if len(rows) == 0:
-            return []
-        # Pre-select by relevance: MMR only reorders the head of the list.
-        head = rows[np.argsort(-scores[rows])[: max(100, k * 5)]]
-        subset = ranking.Candidates(
-            item_ids=head,
-            vectors=candidates.vectors[head],
-            domains=candidates.domains[head],
-            collab=candidates.collab[head],
-            popularity=candidates.popularity[head],
-            freshness=candidates.freshness[head],
-            trending=candidates.trending[head],
-        )
-        order = ranking.diversify(
-            subset,
-            scores[head],
-            explore=self.explore,
-            limit=k,
-            page_size=k,
-            domain_cap=None if self.single_domain else 0.4,
-        )
-        return [int(head[position]) for position in order]
+        person = person_from(self.split.train, user, now=self.sources.now, index=self.index)
+        # The first k entries of a deeper feed are the same: diversity and exploration fill each page greedily.
+        request = pipeline.Request(now=self.sources.now, explore=self.explore, scope=self.split.scope(user), depth=k)
+        ranked = pipeline.feed(person, request, self.sources, self.ranker)
+        return [entry.item_id for entry in ranked if allowed[entry.item_id]][:k]
 
 
 def baselines() -> list[Recommender]:
-    return [Popularity(), ItemKNN(), ALS(), SemanticOnly()]
+    return [Popularity(), ItemKNN(), EASE(), ALS(), SemanticOnly()]

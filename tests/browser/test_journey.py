@@ -57,7 +57,7 @@ def catalog(transactional_db) -> dict[str, list[Item]]:
     }
     vectors.items_embed(item_ids=list(Item.objects.values_list("pk", flat=True)))
     rec_services.item_stats_refresh()
-    rec_services.coengagement_refresh()
+    rec_services.neighbours_refresh()
     return items
 
 
@@ -78,9 +78,9 @@ def all_feed_titles(page, base_url: str) -> list[str]:
 
 @pytest.mark.browser
 def test_new_reader_signs_up_gets_bio_feed_likes_hides_and_reads_on_a_phone(page, live_server, catalog, artifacts):
-    from recommendations.catalog import reset_catalog
+    from recommendations.sources.database import shared
 
-    reset_catalog()
+    shared.reset()
     base = live_server.url
     ocean_titles = set(TOPICS["ocean"])
 

@@ -10,7 +10,8 @@ from pgvector.django import CosineDistance
 from content import services, tasks, vectors
 from content.embedding import get_encoder, text_hash, to_array
 from content.models import Item, Profile
-from recommendations.candidates import nearest
+from recommendations.sources import Scope
+from recommendations.sources.database import DatabaseSources
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -189,7 +190,7 @@ def test_encoder_returns_one_unit_row_per_text():
     ],
 )
 def test_nearest_neighbour_is_the_semantically_closest_item(hand_made, query, expected):
-    found = nearest([get_encoder().encode_one(query)], k=1)
+    found = DatabaseSources().nearest([get_encoder().encode_one(query)], k=1, scope=Scope())
 
     assert found == [hand_made[expected].pk]
 
@@ -211,9 +212,10 @@ def test_nearest_skips_inactive_items_and_filters_by_domain(hand_made, domains):
     vectors.items_embed(item_ids=[podcast.pk])
     query = get_encoder().encode_one("underwater marine life")
 
-    assert hand_made["reef"].pk not in nearest([query], k=len(HAND_MADE) + 1)
-    assert nearest([query], k=5, domain="podcasts") == [podcast.pk]
-    assert podcast.pk not in nearest([query], k=10, exclude_domains=["podcasts"])
+    nearest = DatabaseSources().nearest
+    assert hand_made["reef"].pk not in nearest([query], k=len(HAND_MADE) + 1, scope=Scope())
+    assert nearest([query], k=5, scope=Scope(domain="podcasts")) == [podcast.pk]
+    assert podcast.pk not in nearest([query], k=10, scope=Scope(exclude_domains=("podcasts",)))
 
 
 def test_stale_ids_do_not_include_current_rows_updated_by_bulk_paths(hand_made):

@@ -1,11 +1,14 @@
-"""The offline evaluation command on a small dataset in the documented generic layout."""
+"""The offline evaluation command and its splits, on a small dataset in the documented generic layout."""
 
 import json
 
+import numpy as np
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
-from recommendations.evaluation import data, splits
+from recommendations import splits
+from recommendations.evaluation import data
 
 TOPICS = {
     "ocean": "coral reefs, whales, sharks and the deep sea",
@@ -13,6 +16,7 @@ TOPICS = {
     "baking": "sourdough bread, pastry and cakes",
 }
 DOMAINS = ("books", "podcasts")
+METHODS = {"popularity", "item-knn", "ease", "als", "semantic only", "platform"}
 
 
 @pytest.fixture
@@ -35,60 +39,156 @@ def dataset_dir(tmp_path):
     for user in range(24):
         topic = list(TOPICS)[user % 3]
         for step, (domain, number) in enumerate((d, n) for n in range(6) for d in DOMAINS):
-            rows.append(
-                f"u{user},{topic}-{domain}-{number},{'rating' if step % 3 == 0 else 'like'},{5 if step % 3 == 0 else ''},{1_700_000_000 + step * 3600 + user}"
-            )
+            kind, value = ("rating", 5) if step % 3 == 0 else ("like", "")
+            rows.append(f"u{user},{topic}-{domain}-{number},{kind},{value},{1_700_000_000 + step * 3600 + user}")
     (tmp_path / "interactions.csv").write_text("\n".join(rows))
-    (tmp_path / "users.jsonl").write_text(json.dumps({"user": "u0", "bio": f"I love {TOPICS['ocean']}."}))
+    bios = [{"user": f"u{user}", "bio": f"I love {TOPICS[list(TOPICS)[user % 3]]}."} for user in range(24)]
+    bios.append({"user": "newcomer", "bio": f"Tell me about {TOPICS['chess']}."})
+    (tmp_path / "users.jsonl").write_text("\n".join(json.dumps(row) for row in bios))
     return tmp_path
 
 
-def test_generic_layout_loads_items_interactions_and_bios(dataset_dir):
-    dataset = data.load(dataset_dir)
+def test_generic_layout_loads_items_interactions_and_bios_of_people_without_history(dataset_dir):
+    dataset, report = data.load(dataset_dir)
 
-    assert dataset.n_items == 36 and dataset.n_users == 24
+    assert dataset.n_items == 36 and dataset.n_users == 25
     assert len(dataset.users) == 24 * 12
     assert set(dataset.item_domains) == set(DOMAINS)
-    assert dataset.bios == {0: f"I love {TOPICS['ocean']}."}
+    assert dataset.bios[dataset.user_keys.index("newcomer")].startswith("Tell me about chess")
+    assert report.skipped == []
 
 
-def test_cross_domain_split_hides_one_domain_and_asks_for_it(dataset_dir):
-    dataset = data.load(dataset_dir)
-    split = splits.cross_domain(dataset, user_share=1.0)
+def test_unknown_items_are_skipped_with_their_row_numbers(dataset_dir):
+    with (dataset_dir / "interactions.csv").open("a") as fh:
+        fh.write("\nu1,no-such-item,like,,1700000000\nu2,also-missing,like,,1700000000")
+
+    dataset, report = data.load(dataset_dir)
+
+    assert len(dataset.users) == 24 * 12
+    assert report.skipped == ["interactions.csv: 2 rows skipped (unknown item): rows 290, 291"]
+
+
+def test_a_missing_column_names_the_file_and_row(dataset_dir):
+    (dataset_dir / "interactions.csv").write_text("user,kind\nu1,like\n")
+
+    with pytest.raises(data.DatasetError, match=r"interactions.csv: row 2 has no item"):
+        data.load(dataset_dir)
+
+
+def test_movielens_genres_can_act_as_domains(tmp_path):
+    (tmp_path / "ml.item").write_text(
+        "item_id:token\tmovie_title:token_seq\trelease_year:token\tclass:token_seq\n"
+        "1\tToy Story\t1995\tAnimation Children's Comedy\n2\tHeat\t1995\tAction Crime Thriller\n"
+    )
+    (tmp_path / "ml.inter").write_text(
+        "user_id:token\titem_id:token\trating:float\ttimestamp:float\n1\t1\t5\t881250949\n1\t2\t2\t881250950\n"
+    )
+
+    dataset, _ = data.load(tmp_path, domains="genre")
+
+    assert list(dataset.item_domains) == ["animation", "action"]
+    # The usual MovieLens protocol: every rating counts as a like.
+    assert set(dataset.kinds) == {"like"}
+
+
+def test_words_only_split_holds_people_out_wholesale(dataset_dir):
+    dataset, _ = data.load(dataset_dir)
+
+    folds = [splits.words_only(dataset, fold=fold) for fold in range(5)]
+
+    tested = [user for split in folds for user in split.test]
+    assert len(tested) == len(set(tested)) == 24, "every person with a bio and likes is tested exactly once"
+    for split in folds:
+        for user in split.test:
+            assert not np.any(split.train.users == user)
+            assert user in split.train.bios
+
+
+def test_new_domain_split_hides_one_domain_and_asks_for_it_there(dataset_dir):
+    dataset, _ = data.load(dataset_dir)
+    split = splits.new_domain(dataset, user_share=1.0)
 
     for user, wanted in split.test.items():
         hidden = {dataset.item_domains[item] for item in wanted}
-        assert len(hidden) == 1
-        trained = set(split.train.items[split.train.users == user].tolist())
-        assert not trained & set(split.user_candidates[user].tolist())
+        assert hidden == {split.scope(user).domain}
+        trained = split.train.items[split.train.users == user]
+        assert split.scope(user).domain not in set(dataset.item_domains[trained])
+
+
+def test_new_domain_split_explains_why_a_single_domain_cannot_run(tmp_path, dataset_dir):
+    dataset, _ = data.load(dataset_dir)
+    dataset.item_domains[:] = "books"
+
+    with pytest.raises(splits.SplitSkipped, match="at least two domains"):
+        splits.new_domain(dataset)
 
 
 @pytest.mark.django_db
-def test_evaluate_command_reports_every_method_on_every_split(dataset_dir, tmp_path, capsys):
+def test_evaluate_command_reports_every_method_for_every_situation(dataset_dir, tmp_path, capsys):
     out = tmp_path / "report.json"
 
     call_command(
-        "evaluate_recommender", "--dataset", str(dataset_dir), "--json", str(out), "--plot", str(tmp_path / "plot.png")
+        "evaluate_recommender",
+        "--dataset",
+        str(dataset_dir),
+        "--seeds",
+        "2",
+        "--json",
+        str(out),
+        "--plot",
+        str(tmp_path / "plot.png"),
     )
 
     report = json.loads(out.read_text())
-    assert set(report["splits"]) == {"temporal", "cold_items", "few_shot", "cross_domain"}
-    for rows in report["splits"].values():
-        assert set(rows) == {"popularity", "item-knn", "als (implicit)", "semantic only", "platform"}
+    assert set(report["summary"]) == {"temporal", "few_shot", "words_only", "new_domain", "cold_items"}
+    for rows in report["summary"].values():
+        assert set(rows) == METHODS
         for row in rows.values():
-            assert 0.0 <= row["recall@10"] <= 1.0 and 0.0 <= row["coverage"] <= 1.0
-    # Topics are clean here: the platform must find held-out items of a user's topic in the other domain.
-    assert (
-        report["splits"]["cross_domain"]["platform"]["recall@10"]
-        > report["splits"]["cross_domain"]["popularity"]["recall@10"]
-    )
+            assert 0.0 <= row["recall@10"]["min"] <= row["recall@10"]["mean"] <= row["recall@10"]["max"] <= 1.0
+    assert report["seeds"] == [0, 1]
+    # Topics are clean here: the platform must find a hidden domain's items of the person's topic, and serve
+    # people from their words alone better than popularity can.
+    summary = report["summary"]
+    for situation in ("new_domain", "words_only"):
+        assert (
+            summary[situation]["platform"]["recall@10"]["mean"] > summary[situation]["popularity"]["recall@10"]["mean"]
+        )
+    fits = report["runs"]["temporal"]["0"]["platform"]["fits"][0]
+    assert set(fits["weights"]) == {"long_history", "short_history", "words_only", "new_domain", "new_item"}
     assert (tmp_path / "plot.png").stat().st_size > 0
-    assert "recall@10" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "Recall@10 / NDCG@10" in printed and "Spread over seeds" in printed
+
+
+@pytest.mark.django_db
+def test_holdout_file_runs_an_external_protocol_with_a_domain_limit(dataset_dir, tmp_path):
+    holdout = tmp_path / "holdout.csv"
+    holdout.write_text("user,item,domain\nu0,ocean-podcasts-5,podcasts\nnewcomer,chess-books-1,\n")
+    out = tmp_path / "report.json"
+
+    call_command("evaluate_recommender", "--dataset", str(dataset_dir), "--holdout", str(holdout), "--json", str(out))
+
+    rows = json.loads(out.read_text())["summary"]["holdout"]
+    assert rows["platform"]["recall@10"]["mean"] > 0
+    assert set(rows) == METHODS
+
+
+@pytest.mark.django_db
+def test_holdout_naming_an_unknown_item_is_a_clear_error(dataset_dir, tmp_path):
+    holdout = tmp_path / "holdout.csv"
+    holdout.write_text("user,item\nu0,ocean-books-1\nu1,nothing-like-this\n")
+
+    with pytest.raises(CommandError, match=r"holdout.csv: row 3 names item 'nothing-like-this'"):
+        call_command("evaluate_recommender", "--dataset", str(dataset_dir), "--holdout", str(holdout))
 
 
 @pytest.mark.django_db
 def test_evaluate_command_rejects_a_missing_dataset(tmp_path):
-    from django.core.management.base import CommandError
-
     with pytest.raises(CommandError, match="not a directory"):
         call_command("evaluate_recommender", "--dataset", str(tmp_path / "nope"))
+
+
+@pytest.mark.django_db
+def test_evaluate_command_names_a_directory_without_the_expected_files(tmp_path):
+    with pytest.raises(CommandError, match="expected items.jsonl"):
+        call_command("evaluate_recommender", "--dataset", str(tmp_path))

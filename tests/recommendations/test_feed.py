@@ -7,10 +7,10 @@ from django.core.cache import cache
 from content import services, vectors
 from content.embedding import to_array
 from content.models import Interaction, Item
-from recommendations import catalog as item_catalog
 from recommendations.ranking import intra_list_diversity
 from recommendations.selectors import feed_for_user, similar_items
 from recommendations.services import interests_refresh
+from recommendations.sources import database as database_sources
 from recommendations.types import MAX_QUERY_LENGTH, FeedRequestError
 from tests import factories
 from tests.recommendations.conftest import OCEAN_BIO
@@ -64,7 +64,7 @@ def test_new_item_reaches_a_matching_bio_only_user_once_embedded(
     embed_everything()
     before = [entry.item.pk for entry in entries_for(user, limit=100)]
     # The catalog looks for new vectors at most once a second; don't make the test wait for it.
-    monkeypatch.setattr(item_catalog, "CHECK_INTERVAL_SECONDS", 0.0)
+    monkeypatch.setattr(database_sources, "VERSION_CHECK_SECONDS", 0.0)
 
     seahorses = factories.ItemFactory(
         domain=domains["articles"],
@@ -306,7 +306,7 @@ def test_deactivated_item_leaves_the_feed(topics, person, embed_everything, monk
     user = person(bio=OCEAN_BIO)
     embed_everything()
     top = entries_for(user)[0].item
-    monkeypatch.setattr(item_catalog, "CHECK_INTERVAL_SECONDS", 0.0)
+    monkeypatch.setattr(database_sources, "VERSION_CHECK_SECONDS", 0.0)
 
     services.item_deactivate(item=top)
     cache.clear()

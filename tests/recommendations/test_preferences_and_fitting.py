@@ -7,10 +7,10 @@ from django.core.management import call_command
 from content import services
 from recommendations.interests import spherical_kmeans
 from recommendations.models import RankerWeights
-from recommendations.ranking import DEFAULT_WEIGHTS
-from recommendations.selectors import active_weights, feed_for_user
+from recommendations.ranking import PRIOR
+from recommendations.selectors import active_ranker, feed_for_user
 from recommendations.services import ranker_fit
-from tests.recommendations.conftest import OCEAN_BIO
+from recommendations.situations import SITUATIONS
 
 pytestmark = pytest.mark.django_db
 
@@ -31,19 +31,45 @@ def test_followed_domain_rises_in_the_feed_of_a_user_with_no_words_or_history(
     assert "From Podcasts, a section you follow" in reasons
 
 
-def test_fitted_weights_are_stored_as_a_new_version_and_serve_feeds(topics, person, embed_everything, topic_of):
-    # Eight people who move from one topic to the next: enough held-out behaviour to fit on.
-    ocean, chess = topics["ocean"], topics["chess"]
-    for _ in range(8):
-        person(bio=OCEAN_BIO, history=[(item, "like") for item in ocean[:4]] + [(item, "like") for item in chess[:2]])
+@pytest.fixture
+def regulars(topics, person, embed_everything):
+    """Sixteen people, each into two of the five topics: enough varied behaviour to fit on."""
+    names = list(topics)
+    for number in range(16):
+        first, second = names[number % 5], names[(number + 1 + number // 5) % 5]
+        picks = [topics[first][(number + step) % len(topics[first])] for step in range(4)]
+        picks += [topics[second][(number + step) % len(topics[second])] for step in range(3)]
+        person(history=[(item, "like") for item in picks])
     embed_everything()
 
+
+def test_fitted_weights_are_stored_as_a_new_version_and_serve_feeds(regulars):
     result = ranker_fit(min_users=3)
 
     stored = RankerWeights.objects.get(version=result["version"])
     assert stored.weights == result["weights"] and stored.is_active
-    assert result["metrics"]["ndcg@10"] >= result["metrics"]["default_ndcg@10"]
-    assert active_weights() == (stored.weights, stored.version)
+    assert stored.metrics == result["metrics"]
+    assert set(stored.weights) == set(SITUATIONS)
+    adopted = [name for name in SITUATIONS if result["metrics"][name]["adopted"]]
+    assert adopted, result["metrics"]
+    for name in adopted:
+        check = result["metrics"][name]
+        assert check["check_ndcg@10_fitted"] > check["check_ndcg@10_current"]
+    # Nobody here wrote a bio: the words-only situation keeps its priors and the report says why.
+    assert stored.weights["words_only"] == PRIOR
+    assert "weights kept" in result["metrics"]["words_only"]["reason"]
+    ranker = active_ranker()
+    assert (ranker.weights, ranker.version) == (stored.weights, stored.version)
+
+
+def test_a_refit_never_zeroes_a_signal_its_data_cannot_observe(regulars):
+    # Everything was published just now and nobody disliked anything: freshness and push-away cannot be observed.
+    result = ranker_fit(min_users=3)
+
+    for situation in SITUATIONS:
+        assert result["weights"][situation]["freshness"] == PRIOR["freshness"], situation
+        assert result["weights"][situation]["negative"] == PRIOR["negative"], situation
+        assert "freshness" not in result["metrics"][situation]["observed"]
 
 
 def test_fitting_refuses_when_too_few_people_have_held_out_activity(topics, person, embed_everything):
@@ -53,17 +79,16 @@ def test_fitting_refuses_when_too_few_people_have_held_out_activity(topics, pers
     with pytest.raises(ValueError, match="need at least"):
         ranker_fit(min_users=5)
     assert not RankerWeights.objects.exists()
-    assert active_weights() == (DEFAULT_WEIGHTS, None)
+    assert active_ranker().version is None
+    assert active_ranker().weights == dict.fromkeys(SITUATIONS, PRIOR)
 
 
-def test_fit_ranker_command_dry_run_stores_nothing(topics, person, embed_everything, capsys):
-    for _ in range(6):
-        person(history=[(item, "like") for item in topics["ocean"][:5]])
-    embed_everything()
-
+def test_fit_ranker_command_dry_run_reports_each_situation_and_stores_nothing(regulars, capsys):
     call_command("fit_ranker", "--dry-run", "--min-users", "1")
 
-    assert "NDCG@10" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "held-out NDCG@10" in printed
+    assert all(situation in printed for situation in SITUATIONS)
     assert not RankerWeights.objects.exists()
 
 
@@ -104,12 +129,8 @@ def test_scheduled_refit_skips_quietly_without_enough_behaviour(topics, person, 
     assert not RankerWeights.objects.exists()
 
 
-def test_scheduled_refit_stores_a_version_when_there_is_enough(topics, person, embed_everything):
+def test_scheduled_refit_stores_a_version_when_there_is_enough(regulars):
     from recommendations.tasks import refit_ranker
-
-    for _ in range(6):
-        person(history=[(item, "like") for item in topics["ocean"][:5]])
-    embed_everything()
 
     result = refit_ranker(min_users=1)
 

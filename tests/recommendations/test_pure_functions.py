@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
-from recommendations import interests, ranking
-from recommendations.interests import Event, build_interest_model, event_weight, item_weights, rating_weight, split_bio
+from recommendations import collaborative, features, interests, ranking, signals, situations
+from recommendations.interests import Event, build_interest_model, item_weights, split_bio
+from recommendations.signals import event_weight, rating_weight
+from recommendations.sources import Facts
 
 
 @pytest.mark.parametrize(("value", "weight"), [(5, 1.0), (4, 0.5), (3, 0.0), (2, -0.5), (1, -1.0)])
@@ -13,7 +15,7 @@ def test_rating_weight_is_centred_on_three(value, weight):
 
 
 def test_event_weight_halves_every_half_life():
-    half_life = interests.RECENCY_HALF_LIFE_DAYS
+    half_life = signals.RECENCY_HALF_LIFE_DAYS
 
     assert event_weight("like", None, 0) == 1.0
     assert event_weight("like", None, half_life) == pytest.approx(0.5)
@@ -87,17 +89,21 @@ def test_interest_model_finds_two_clusters_and_normalizes_weights():
     assert model.negative is None
 
 
+class Candidates:
+    """The three arrays diversity reads, for tests."""
+
+    def __init__(self, vectors, domains, popularity=None):
+        self.vectors = vectors
+        self.domains = np.array(domains, dtype=object)
+        self.popularity = np.zeros(len(vectors), dtype=np.float32) if popularity is None else popularity
+
+
 def candidates_from(vectors, domains, popularity=None):
-    n = len(vectors)
-    return ranking.Candidates(
-        item_ids=np.arange(n),
-        vectors=vectors,
-        domains=np.array(domains, dtype=object),
-        collab=np.zeros(n, dtype=np.float32),
-        popularity=np.zeros(n, dtype=np.float32) if popularity is None else popularity,
-        freshness=np.zeros(n, dtype=np.float32),
-        trending=np.zeros(n, dtype=np.float32),
-    )
+    return Candidates(vectors, domains, popularity)
+
+
+def diversify(candidates, scores, **options):
+    return ranking.diversify(candidates.vectors, candidates.domains, candidates.popularity, scores, **options)
 
 
 def test_diversify_caps_each_domain_per_page():
@@ -105,12 +111,12 @@ def test_diversify_caps_each_domain_per_page():
     # Every book outranks every podcast, which outranks every course.
     scores = np.linspace(1.0, 0.0, 30)
 
-    order = ranking.diversify(candidates, scores, explore=0.0, limit=30, page_size=10, domain_cap=0.4)
+    order = diversify(candidates, scores, explore=0.0, limit=30, page_size=10, domain_cap=0.4)
 
     first_page = [candidates.domains[row] for row in order[:10]]
     assert first_page == ["books"] * 4 + ["podcasts"] * 4 + ["courses"] * 2
     assert sorted(order) == list(range(30)), "the cap relaxes rather than end the feed early"
-    uncapped = ranking.diversify(candidates, scores, explore=0.0, limit=10, page_size=10, domain_cap=None)
+    uncapped = diversify(candidates, scores, explore=0.0, limit=10, page_size=10, domain_cap=None)
     assert [candidates.domains[row] for row in uncapped] == ["books"] * 10
 
 
@@ -118,7 +124,7 @@ def test_diversify_with_no_exploration_keeps_relevance_order():
     candidates = candidates_from(unit_rows(15), ["books"] * 15)
     scores = np.random.default_rng(3).random(15)
 
-    order = ranking.diversify(candidates, scores, explore=0.0, limit=15, domain_cap=None)
+    order = diversify(candidates, scores, explore=0.0, limit=15, domain_cap=None)
 
     assert order == list(np.argsort(-scores))
 
@@ -131,15 +137,12 @@ def test_diversify_with_exploration_skips_near_duplicates():
     )
     scores = np.array([1.0, 0.95, 0.8])
 
-    assert ranking.diversify(candidates, scores, explore=0.0, limit=3, domain_cap=None) == [0, 1, 2]
-    assert ranking.diversify(candidates, scores, explore=1.0, limit=3, domain_cap=None) == [0, 2, 1]
+    assert diversify(candidates, scores, explore=0.0, limit=3, domain_cap=None) == [0, 1, 2]
+    assert diversify(candidates, scores, explore=1.0, limit=3, domain_cap=None) == [0, 2, 1]
 
 
 def test_diversify_of_nothing_is_empty():
-    assert (
-        ranking.diversify(candidates_from(np.zeros((0, 16), dtype=np.float32), []), np.zeros(0), explore=0.5, limit=10)
-        == []
-    )
+    assert diversify(candidates_from(np.zeros((0, 16), dtype=np.float32), []), np.zeros(0), explore=0.5, limit=10) == []
 
 
 def test_exploration_slots_grow_with_explore():
@@ -164,12 +167,109 @@ def test_intra_list_diversity_is_zero_for_copies_and_one_for_orthogonal_vectors(
     assert ranking.intra_list_diversity(unit_rows(1)) == 0.0
 
 
+def facts_of(vectors, domains, *, engagement=None, popularity=None):
+    n = len(vectors)
+    return Facts(
+        ids=np.arange(n),
+        vectors=vectors,
+        domains=np.array(domains, dtype=object),
+        popularity=np.zeros(n, dtype=np.float32) if popularity is None else popularity,
+        trending=np.zeros(n, dtype=np.float32),
+        engagement=np.ones(n, dtype=np.float32) if engagement is None else engagement,
+        published=np.zeros(n),
+        active=np.ones(n, dtype=bool),
+    )
+
+
+def no_evidence(dimensions=16):
+    empty = facts_of(np.zeros((0, dimensions), dtype=np.float32), [])
+    return features.Evidence(collab={}, collab_cross={}, cf={}, people={}, liked=empty)
+
+
 def test_query_feature_dominates_the_blend_for_a_matching_candidate():
     vectors = unit_rows(2)
-    candidates = candidates_from(vectors, ["books", "books"])
+    facts = facts_of(vectors, ["books", "books"])
 
-    values = ranking.features(candidates, interests.InterestModel(), query_vector=vectors[1])
-    scores = ranking.blend(values, ranking.DEFAULT_WEIGHTS)
+    values = features.compute(
+        facts,
+        model=interests.InterestModel(),
+        evidence=no_evidence(),
+        now=0.0,
+        query_vector=vectors[1],
+        preferred_domains=frozenset(),
+        centres={},
+    )
+    scores = ranking.Ranker().score(values, np.zeros(2, dtype=int))
 
     assert values["query"][1] == pytest.approx(1.0)
     assert scores[1] > scores[0]
+
+
+def test_situations_follow_history_domains_and_untouched_items():
+    facts = facts_of(unit_rows(4), ["books", "books", "movies", "books"], engagement=np.array([3, 0, 5, 2]))
+
+    def named(**person):
+        return [situations.SITUATIONS[index] for index in situations.assign(facts=facts, **person)]
+
+    assert named(positive_items=0, history_domains=set()) == ["words_only"] * 4
+    assert named(positive_items=3, history_domains={"books"}) == [
+        "short_history",
+        "new_item",
+        "new_domain",
+        "short_history",
+    ]
+    assert named(positive_items=40, history_domains={"books", "movies"})[0] == "long_history"
+
+
+def test_ranker_scores_each_candidate_with_its_situations_weights():
+    values = {name: np.ones(2, dtype=np.float32) if name == "popularity" else np.zeros(2) for name in features.FEATURES}
+    ranker = ranking.Ranker()
+    ranker.weights["new_item"] = {**ranking.PRIOR, "popularity": 5.0}
+
+    scores = ranker.score(
+        values, np.array([situations.SITUATIONS.index("long_history"), situations.SITUATIONS.index("new_item")])
+    )
+
+    assert scores[0] == pytest.approx(ranking.PRIOR["popularity"])
+    assert scores[1] == pytest.approx(5.0)
+
+
+def test_item_statistics_decay_popularity_and_count_the_last_week_as_trending():
+    day = 86400.0
+    items = np.array([0, 0, 1, 2, 2])
+    weights = signals.weights(np.array(["like", "like", "like", "dislike", "view"], dtype=object), np.full(5, np.nan))
+    stamps = np.array([100 * day, 100 * day, 40 * day, 100 * day, 100 * day])
+
+    stats = collaborative.item_statistics(items=items, weights=weights, timestamps=stamps, n_items=4)
+
+    assert list(stats.engagement) == [2, 1, 2, 0]
+    assert stats.popularity[0] == pytest.approx(1.0)
+    # Two likes today; one like sixty days (two half-lives) ago still outweighs a view today.
+    assert stats.popularity[0] > stats.popularity[1] > stats.popularity[2] > 0
+    assert stats.trending[1] == 0.0 and stats.trending[0] == pytest.approx(1.0)
+    assert stats.popularity[3] == stats.trending[3] == 0.0
+
+
+def test_ease_neighbour_lists_keep_the_strongest_weights_negative_ones_included():
+    from scipy import sparse
+
+    rng = np.random.default_rng(4)
+    matrix = sparse.csr_matrix((rng.random((60, 12)) < 0.3).astype(np.float32))
+    dense = collaborative.ease_weights(matrix, np.arange(12))
+    assert dense.min() < 0, "EASE explains items away with negative weights"
+
+    lists = collaborative.neighbour_lists(matrix, np.array(["books"] * 12, dtype=object))
+
+    row, column = np.unravel_index(np.argmin(dense), dense.shape)
+    assert lists[collaborative.CF][row, column] == pytest.approx(dense[row, column])
+    assert lists[collaborative.COSINE].min() >= 0
+    assert not lists[collaborative.CROSS].nnz, "one domain: nothing across domains"
+
+
+def test_people_scores_weigh_closer_words_more_and_scale_each_persons_likes():
+    scores = collaborative.people_scores([(0.9, {1: 2.0, 2: 1.0}), (0.3, {3: 5.0}), (-0.2, {4: 1.0})])
+
+    assert scores[1] == pytest.approx(0.9**3)
+    assert scores[2] == pytest.approx(0.9**3 / 2)
+    assert scores[3] == pytest.approx(0.3**3)
+    assert 4 not in scores

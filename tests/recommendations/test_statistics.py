@@ -1,10 +1,12 @@
 """Engagement statistics and co-engagement neighbours."""
 
+from datetime import timedelta
+
 import pytest
 
 from recommendations.models import CoEngagement, ItemStats
 from recommendations.selectors import feed_for_user, similar_items
-from recommendations.services import coengagement_refresh, item_stats_refresh
+from recommendations.services import item_stats_refresh, neighbours_refresh
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -50,24 +52,26 @@ def test_items_liked_by_the_same_people_become_neighbours(domains):
         factories.InteractionFactory(user=user, item=second, kind="save")
     factories.InteractionFactory(item=unrelated, kind="like")
 
-    pairs = coengagement_refresh()
+    pairs = neighbours_refresh()
 
-    links = {(row.item_id, row.neighbor_id): row.score for row in CoEngagement.objects.all()}
-    assert pairs == len(links) == 2
-    assert links[(first.pk, second.pk)] > 0
-    assert links[(second.pk, first.pk)] > 0
-    assert not any(unrelated.pk in pair for pair in links)
+    assert pairs == CoEngagement.objects.count()
+    for kind in (CoEngagement.Kind.COSINE, CoEngagement.Kind.CF):
+        links = {(row.item_id, row.neighbor_id): row.score for row in CoEngagement.objects.filter(kind=kind)}
+        assert set(links) == {(first.pk, second.pk), (second.pk, first.pk)}, kind
+        assert all(score > 0 for score in links.values())
+    # One domain: nothing to link across domains.
+    assert not CoEngagement.objects.filter(kind=CoEngagement.Kind.CROSS).exists()
 
 
-def test_coengagement_refresh_replaces_old_links(domains):
+def test_neighbours_refresh_replaces_old_links(domains):
     first, second = factories.ItemFactory.create_batch(2, domain=domains["books"])
     user = factories.UserFactory()
     like = factories.InteractionFactory(user=user, item=first, kind="like")
     factories.InteractionFactory(user=user, item=second, kind="like")
-    coengagement_refresh()
+    neighbours_refresh()
 
     like.delete()
-    coengagement_refresh()
+    neighbours_refresh()
 
     assert not CoEngagement.objects.exists()
 
@@ -86,3 +90,57 @@ def test_co_engaged_item_is_recommended_because_of_the_shared_like(topics, perso
     assert sourdough.pk in [entry.item.pk for entry in similar]
     entry = next(entry for entry in feed if entry.item == sourdough)
     assert entry.signals["collab"] > 0
+
+
+def test_sql_statistics_equal_the_numpy_definition_used_offline(domains):
+    """Serving counts engagement in SQL, evaluation in numpy: both from signals.py, and they must agree."""
+    import numpy as np
+    from django.utils import timezone
+
+    from recommendations.collaborative import item_statistics
+    from recommendations.services import platform_dataset
+
+    items = factories.ItemFactory.create_batch(4, domain=domains["books"], embedding=[0.1] * 384)
+    now = timezone.now()
+    events = [
+        (items[0], "like", None, 0),
+        (items[0], "save", None, 3),
+        (items[1], "rating", 4, 20),
+        (items[1], "rating", 2, 1),
+        (items[2], "view", None, 45),
+        (items[2], "dislike", None, 2),
+        (items[3], "click", None, 2),
+    ]
+    for item, kind, value, days in events:
+        factories.InteractionFactory(item=item, kind=kind, value=value, created_at=now - timedelta(days=days))
+
+    item_stats_refresh()
+
+    dataset = platform_dataset()
+    expected = item_statistics(
+        items=dataset.items, weights=dataset.weights, timestamps=dataset.timestamps, n_items=dataset.n_items
+    )
+    stored = {row.item_id: row for row in ItemStats.objects.all()}
+    for position, key in enumerate(dataset.item_keys):
+        row = stored[int(key)]
+        assert row.engagement == expected.engagement[position]
+        assert row.popularity == pytest.approx(float(expected.popularity[position]), abs=1e-6)
+        assert row.trending == pytest.approx(float(expected.trending[position]), abs=1e-6)
+    # Positive feedback within the week: items 0 and 3; a 2-star rating and a dislike are not interest.
+    assert list(np.flatnonzero(expected.trending)) == [0, 3]
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [("save", None), ("like", None), ("click", None), ("view", None), ("dislike", None), ("hide", None)]
+    + [("rating", stars) for stars in (1, 2, 3, 4, 5)],
+)
+def test_sql_signal_weight_is_the_python_one(domains, kind, value):
+    from django.db import connection
+
+    from recommendations import signals
+
+    sql, params = signals.sql_weight("%(kind)s", "%(value)s::float8")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql}", params | {"kind": kind, "value": value})
+        assert cursor.fetchone()[0] == pytest.approx(signals.weight(kind, value))

@@ -5,25 +5,36 @@ from recommendations.services import ranker_fit
 
 class Command(BaseCommand):
     help = (
-        "Fit the ranking blend weights on this platform's own interactions (per-user temporal hold-out) "
-        "and store them as a new active version."
+        "Fit the ranker's per-situation weights on this site's own behaviour (held-out splits that reproduce each "
+        "situation) and store them as a new version where they beat the serving weights on held-out people."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--min-users", type=int, default=5, help="Refuse to fit on fewer users with held-out activity."
         )
+        parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--dry-run", action="store_true", help="Report the fit without storing it.")
 
-    def handle(self, *args, min_users, dry_run, **options):
+    def handle(self, *args, min_users, seed, dry_run, **options):
         try:
-            result = ranker_fit(min_users=min_users, store=not dry_run)
+            result = ranker_fit(min_users=min_users, store=not dry_run, seed=seed)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"Fitted on {result['trained_on']}")
         self.stdout.write(
-            f"NDCG@10 on held-out interactions: default weights {result['metrics']['default_ndcg@10']}, fitted {result['metrics']['ndcg@10']}"
+            f"Fitted on {result['trained_on']}, starting from ranker v{result['based_on'] or '0 (priors)'}"
         )
-        self.stdout.write(f"Weights: {result['weights']}")
+        for situation, check in result["metrics"].items():
+            if situation.startswith("_"):
+                continue
+            scores = ""
+            if "check_ndcg@10_current" in check:
+                scores = f" (held-out NDCG@10 {check['check_ndcg@10_current']} -> {check['check_ndcg@10_fitted']})"
+            self.stdout.write(
+                f"  {situation:<14} {'adopted' if check['adopted'] else 'kept   '}{scores}: {check['reason']}"
+            )
+            self.stdout.write(f"  {'':<14} weights {result['weights'][situation]}")
         if result.get("version"):
             self.stdout.write(self.style.SUCCESS(f"Stored as ranker v{result['version']} (now serving)"))
+        elif not dry_run:
+            self.stdout.write("Nothing stored: no situation's fitted weights beat the serving ones.")

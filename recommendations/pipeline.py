@@ -1,0 +1,306 @@
+"""The one ranking pipeline: candidate sources -> features -> situations and scoring -> diversity ->
+exploration slots -> reasons.
+
+Serving (selectors.py) passes database sources, fitting and offline evaluation pass in-memory ones built by the
+same code from training data; the stages, pool sizes and weights are the same, so an offline number is the
+number the site serves.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from recommendations import collaborative, features, ranking, situations
+from recommendations.explain import Context, explain
+from recommendations.interests import InterestModel
+from recommendations.sources import Facts, Scope, Sources
+from recommendations.timing import stage
+
+# Pool sizes per source.
+MAX_INTERESTS = 5
+ANN_PER_INTEREST = 60
+QUERY_CANDIDATES = 120
+CROSS_DOMAIN_PER_INTEREST = 20
+NEIGHBOUR_LIMITS = {collaborative.COSINE: 100, collaborative.CROSS: 50, collaborative.CF: 100}
+PEOPLE_NEAREST = 30
+PEOPLE_CANDIDATES = 100
+POPULAR_PER_DOMAIN = 15
+TRENDING_LIMIT = 30
+FRESH_LIMIT = 30
+# The liked items compared by meaning (co-engagement anchors: collaborative.anchor_weights).
+LIKED_FOR_SIMILARITY = 200
+FEED_DEPTH = 100
+PAGE_SIZE = 20
+DEFAULT_EXPLORE = 0.3
+# Visitors we know nothing about see a broad mix by default.
+ANONYMOUS_EXPLORE = 0.5
+
+
+@dataclass(frozen=True)
+class Person:
+    """What the pipeline knows about whom it ranks for. An empty Person is an anonymous visitor."""
+
+    model: InterestModel = field(default_factory=InterestModel)
+    user: int | None = None  # left out of "people like you"
+    bio_vector: np.ndarray | None = None
+    excluded: frozenset[int] = frozenset()
+    # Strongest feedback per item (kind, value), so reasons name what the person actually did.
+    feedback: dict[int, tuple[str, float | None]] = field(default_factory=dict)
+    preferred_domains: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Request:
+    now: float
+    explore: float = DEFAULT_EXPLORE
+    query: str = ""
+    query_vector: np.ndarray | None = None
+    scope: Scope = Scope()
+    depth: int = FEED_DEPTH
+    page_size: int = PAGE_SIZE
+
+
+@dataclass
+class Ranked:
+    item_id: int
+    score: float
+    reason: str
+    reason_kind: str
+    signals: dict[str, float]
+
+
+@dataclass
+class Candidates:
+    """Everything scored about one person's pool: the stage fitting learns from."""
+
+    facts: Facts
+    values: dict[str, np.ndarray]
+    situations: np.ndarray
+    sources: dict[int, str]
+    evidence: features.Evidence
+    anchors: dict[str, dict[int, int]]
+
+
+def _empty_facts(dimensions: int = 0) -> Facts:
+    return Facts(
+        ids=np.zeros(0, dtype=np.int64),
+        vectors=np.zeros((0, dimensions), dtype=np.float32),
+        domains=np.zeros(0, dtype=object),
+        popularity=np.zeros(0, dtype=np.float32),
+        trending=np.zeros(0, dtype=np.float32),
+        engagement=np.zeros(0, dtype=np.float32),
+        published=np.zeros(0, dtype=np.float64),
+        active=np.zeros(0, dtype=bool),
+    )
+
+
+def _home_domains(liked: Facts, model: InterestModel) -> tuple[str, ...]:
+    """The domain the history mostly lives in; cross-domain candidates come from the others."""
+    weights: dict[str, float] = {}
+    for item_id, domain in zip(liked.ids, liked.domains, strict=True):
+        weights[domain] = weights.get(domain, 0.0) + model.positive_items.get(int(item_id), 0.0)
+    return tuple(sorted(weights, key=lambda domain: (-weights[domain], domain))[:1])
+
+
+def candidates(person: Person, request: Request, sources: Sources) -> Candidates:
+    """Gather the pool from every source, look the items up and compute each one's features and situation."""
+    model = person.model
+    scope = request.scope
+    pool: dict[int, str] = {}
+
+    def add(ids, source):
+        for item_id in ids:
+            if item_id not in person.excluded:
+                pool.setdefault(item_id, source)
+
+    with stage("liked"):
+        liked_ids = model.strongest(LIKED_FOR_SIMILARITY)
+        liked = sources.facts(liked_ids) if liked_ids else _empty_facts()
+    interest_vectors = [interest.vector for interest in model.interests[:MAX_INTERESTS]]
+    with stage("candidates_ann"):
+        if request.query_vector is not None:
+            add(sources.nearest([request.query_vector], k=QUERY_CANDIDATES, scope=scope), "query")
+        if interest_vectors:
+            add(sources.nearest(interest_vectors, k=ANN_PER_INTEREST, scope=scope), "semantic")
+        if interest_vectors and scope.domain is None:
+            home = _home_domains(liked, model)
+            cross = Scope(exclude_domains=scope.exclude_domains + home, within=scope.within)
+            add(sources.nearest(interest_vectors[:2], k=CROSS_DOMAIN_PER_INTEREST, scope=cross), "cross_domain")
+    with stage("candidates_collaborative"):
+        anchors = model.positive_items
+        found = sources.neighbours(anchors, limits=NEIGHBOUR_LIMITS, scope=scope) if anchors else {}
+        neighbour_scores = {kind: found.get(kind, ({}, {}))[0] for kind in NEIGHBOUR_LIMITS}
+        for kind in (collaborative.COSINE, collaborative.CF, collaborative.CROSS):
+            add(neighbour_scores[kind], "collaborative")
+    with stage("candidates_people"):
+        people: dict[int, float] = {}
+        for vector in (person.bio_vector, request.query_vector):
+            if vector is not None:
+                found_people = sources.people(
+                    vector, k=PEOPLE_NEAREST, exclude_user=person.user, limit=PEOPLE_CANDIDATES, scope=scope
+                )
+                for item, score in found_people.items():
+                    people[item] = people.get(item, 0.0) + score
+        add(sorted(people, key=lambda item: (-people[item], item))[:PEOPLE_CANDIDATES], "people")
+    with stage("candidates_popular_fresh"):
+        add(sources.fresh(limit=FRESH_LIMIT, scope=scope), "fresh")
+        add(sources.trending(limit=TRENDING_LIMIT, scope=scope), "trending")
+        add(sources.popular(limit_per_domain=POPULAR_PER_DOMAIN, scope=scope), "popular")
+    with stage("facts"):
+        facts = sources.facts(list(pool)) if pool else _empty_facts()
+        keep = facts.active.copy()
+        if scope.domain:
+            keep &= facts.domains == scope.domain
+        facts = facts.take(np.flatnonzero(keep))
+    evidence = features.Evidence(
+        collab=neighbour_scores[collaborative.COSINE],
+        collab_cross=neighbour_scores[collaborative.CROSS],
+        cf=neighbour_scores[collaborative.CF],
+        people=people,
+        liked=liked,
+    )
+    with stage("features"):
+        values = features.compute(
+            facts,
+            model=model,
+            evidence=evidence,
+            now=request.now,
+            query_vector=request.query_vector,
+            preferred_domains=person.preferred_domains,
+            centres=sources.domain_centres() if len(liked) else {},
+        )
+        situation = situations.assign(
+            positive_items=len(model.positive_items), history_domains=set(liked.domains.tolist()), facts=facts
+        )
+    return Candidates(
+        facts=facts,
+        values=values,
+        situations=situation,
+        sources=pool,
+        evidence=evidence,
+        anchors={
+            "collab": found.get(collaborative.COSINE, ({}, {}))[1],
+            "collab_cross": found.get(collaborative.CROSS, ({}, {}))[1],
+            "cf": found.get(collaborative.CF, ({}, {}))[1],
+        },
+    )
+
+
+def feed(person: Person, request: Request, sources: Sources, ranker: ranking.Ranker) -> list[Ranked]:
+    """A diversity-aware feed, best first, with a reason on every entry."""
+    found = candidates(person, request, sources)
+    facts = found.facts
+    if len(facts) == 0:
+        return []
+    with stage("ranking"):
+        scores = ranker.score(found.values, found.situations)
+    explore = request.explore
+    if request.query_vector is not None:
+        # Someone who asked for something wants it; the explore setting still applies, at half strength.
+        explore *= 0.5
+    with stage("diversity"):
+        order = ranking.diversify(
+            facts.vectors,
+            facts.domains,
+            facts.popularity,
+            scores,
+            explore=explore,
+            limit=request.depth,
+            page_size=request.page_size,
+        )
+        if request.scope.domain is None:
+            slotted = ranking.with_exploration(
+                order,
+                domains=facts.domains,
+                popularity=facts.popularity,
+                freshness=found.values["freshness"],
+                scores=scores,
+                explore=explore,
+                page_size=request.page_size,
+            )
+        else:
+            slotted = [(row, False) for row in order]
+    with stage("reasons"):
+        liked = found.evidence.liked
+        context = Context(
+            model=person.model,
+            liked=liked,
+            titles=sources.titles([int(item) for item in liked.ids]) if len(liked) else {},
+            domain_names=sources.domain_names(),
+            feedback=person.feedback,
+            anchors=found.anchors,
+            query=request.query,
+            query_similarity=found.values["query"] if request.query_vector is not None else None,
+        )
+        ranked = []
+        for row, exploration in slotted:
+            signals = ranker.contributions(found.values, int(found.situations[row]), row)
+            reason, kind = explain(
+                facts,
+                row,
+                signals,
+                context,
+                freshness=float(found.values["freshness"][row]),
+                exploration=exploration,
+                source=found.sources.get(int(facts.ids[row])),
+            )
+            ranked.append(Ranked(int(facts.ids[row]), round(float(scores[row]), 4), reason, kind, signals))
+    return ranked
+
+
+# More like this: its own sources and a fixed blend, through the same stages.
+SIMILAR_NEAREST = 40
+SIMILAR_NEIGHBOURS = {collaborative.COSINE: 20, collaborative.CF: 20}
+SIMILAR_WEIGHTS = {"similarity": 0.75, "collab": 0.25}
+SIMILAR_EXPLORE = 0.4
+
+
+def similar(item_id: int, *, excluded: frozenset[int], sources: Sources, limit: int) -> list[Ranked]:
+    """Semantically close and co-engaged items, diversified, other domains included."""
+    item = sources.facts([item_id])
+    if len(item) == 0:
+        return []
+    vector = item.vectors[0]
+    excluded = excluded | {item_id}
+    pool = dict.fromkeys(sources.nearest([vector], k=SIMILAR_NEAREST, scope=Scope()), "similar")
+    found = sources.neighbours({item_id: 1.0}, limits=SIMILAR_NEIGHBOURS, scope=Scope())
+    co_engaged: dict[int, float] = {}
+    anchors: dict[int, int] = {}
+    for kind in SIMILAR_NEIGHBOURS:
+        scores, kind_anchors = found.get(kind, ({}, {}))
+        for candidate, score in scores.items():
+            co_engaged[candidate] = max(co_engaged.get(candidate, 0.0), score)
+            anchors.setdefault(candidate, kind_anchors[candidate])
+    for candidate in co_engaged:
+        pool.setdefault(candidate, "collaborative")
+    facts = sources.facts([candidate for candidate in pool if candidate not in excluded])
+    facts = facts.take(np.flatnonzero(facts.active))
+    if len(facts) == 0:
+        return []
+    similarity = facts.vectors @ vector
+    raw = np.array([co_engaged.get(int(candidate), 0.0) for candidate in facts.ids], dtype=np.float32)
+    collab = collaborative.evidence_scaled(raw, features.COLLAB_HALF_TRUST)
+    scores = SIMILAR_WEIGHTS["similarity"] * similarity + SIMILAR_WEIGHTS["collab"] * collab
+    order = ranking.diversify(
+        facts.vectors,
+        facts.domains,
+        facts.popularity,
+        scores,
+        explore=SIMILAR_EXPLORE,
+        limit=limit,
+        page_size=limit,
+        domain_cap=0.5,
+    )
+    title = sources.titles([item_id]).get(item_id, "")
+    names = sources.domain_names()
+    ranked = []
+    for row in order:
+        if collab[row] > 0.3 and collab[row] * SIMILAR_WEIGHTS["collab"] > similarity[row] * 0.5:
+            reason, kind = f"People who liked {title} also liked this", "collaborative"
+        elif facts.domains[row] != item.domains[0]:
+            reason, kind = f"Close to {title}, in {names.get(facts.domains[row], facts.domains[row])}", "similar"
+        else:
+            reason, kind = f"Similar to {title}", "similar"
+        signals = {"similarity": round(float(similarity[row]), 4), "collab": round(float(collab[row]), 4)}
+        ranked.append(Ranked(int(facts.ids[row]), round(float(scores[row]), 4), reason, kind, signals))
+    return ranked

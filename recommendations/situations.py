@@ -1,0 +1,31 @@
+"""Which situation each (person, candidate) pair is in: the ranker has weights for each.
+
+Collaborative filtering is strong for a regular with a long history and silent for someone who only wrote a bio,
+for a domain the person never used, or for an item nobody has touched yet; the blend differs accordingly.
+"""
+
+import numpy as np
+
+from recommendations.sources import Facts
+
+LONG_HISTORY = "long_history"
+SHORT_HISTORY = "short_history"
+WORDS_ONLY = "words_only"
+NEW_DOMAIN = "new_domain"
+NEW_ITEM = "new_item"
+SITUATIONS = (LONG_HISTORY, SHORT_HISTORY, WORDS_ONLY, NEW_DOMAIN, NEW_ITEM)
+# At most this many distinct items with positive feedback is a short history.
+SHORT_HISTORY_ITEMS = 5
+
+
+def assign(*, positive_items: int, history_domains: set[str], facts: Facts) -> np.ndarray:
+    """Situation index per candidate. Someone with no history is always words-only (bio, query or nothing);
+    otherwise an untouched item is new, then a domain without history is new, then history length decides."""
+    n = len(facts)
+    if positive_items == 0:
+        return np.full(n, SITUATIONS.index(WORDS_ONLY))
+    base = SITUATIONS.index(SHORT_HISTORY if positive_items <= SHORT_HISTORY_ITEMS else LONG_HISTORY)
+    result = np.full(n, base)
+    result[~np.isin(facts.domains, list(history_domains))] = SITUATIONS.index(NEW_DOMAIN)
+    result[facts.engagement == 0] = SITUATIONS.index(NEW_ITEM)
+    return result

@@ -1,0 +1,297 @@
+"""Candidate sources backed by PostgreSQL: pgvector HNSW, the stored neighbour lists, statistics and interests.
+
+Nothing about the catalog is held per process beyond a few lists that are the same for everyone (popular,
+trending, fresh, domain centres), refreshed when the catalog version changes. Vectors of the few hundred
+candidates of a request are fetched in binary, so memory does not grow with the catalog.
+"""
+
+import json
+import threading
+import time
+
+import numpy as np
+import psycopg
+from django.db import connection, transaction
+from pgvector import HalfVector
+from pgvector.psycopg import register_vector
+
+from recommendations import collaborative
+from recommendations.sources import Facts, Scope
+
+# A filtered HNSW query (one domain, active items) needs iterative scans or it silently returns too few rows.
+HNSW_EF_SEARCH = 100
+VERSION_CHECK_SECONDS = 1.0
+
+
+def _cursor() -> psycopg.Cursor:
+    """A raw psycopg cursor on Django's connection that returns binary rows (vectors as numpy, no text parsing)."""
+    connection.ensure_connection()
+    raw = connection.connection
+    if not getattr(raw, "_platform_vectors", False):
+        register_vector(raw)
+        raw._platform_vectors = True
+    return psycopg.Cursor(raw)
+
+
+def _scope_sql(scope: Scope, alias: str = "i") -> tuple[str, dict]:
+    clauses = [f"{alias}.is_active", f"{alias}.embedding IS NOT NULL"]
+    params: dict = {}
+    if scope.domain:
+        clauses.append(f"{alias}.domain_id = (SELECT id FROM content_domain WHERE slug = %(scope_domain)s)")
+        params["scope_domain"] = scope.domain
+    if scope.exclude_domains:
+        clauses.append(f"{alias}.domain_id NOT IN (SELECT id FROM content_domain WHERE slug = ANY(%(scope_exclude)s))")
+        params["scope_exclude"] = list(scope.exclude_domains)
+    if scope.within is not None:
+        clauses.append(f"{alias}.id = ANY(%(scope_within)s)")
+        params["scope_within"] = sorted(scope.within)
+    return " AND ".join(clauses), params
+
+
+def _top(scores: dict[int, float], limit: int) -> list[int]:
+    # Ties by id, as ORDER BY score DESC, id does.
+    return sorted((item for item in scores if scores[item] > 0), key=lambda item: (-scores[item], item))[:limit]
+
+
+_VERSION_SQL = """
+SELECT (SELECT max(updated_at) FROM content_item), (SELECT max(embedded_at) FROM content_item),
+       (SELECT max(updated_at) FROM recommendations_itemstats)
+"""
+
+
+class _Shared:
+    """Lists that are the same for every request until the catalog changes; one copy per process."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.version = None
+        self.checked = 0.0
+        self.values: dict = {}
+
+    def current_version(self):
+        if time.monotonic() - self.checked >= VERSION_CHECK_SECONDS:
+            with connection.cursor() as cursor:
+                cursor.execute(_VERSION_SQL)
+                version = tuple(cursor.fetchone())
+            with self.lock:
+                if version != self.version:
+                    self.version, self.values = version, {}
+                self.checked = time.monotonic()
+        return self.version
+
+    def get(self, key, compute):
+        self.current_version()
+        with self.lock:
+            if key in self.values:
+                return self.values[key]
+        value = compute()
+        with self.lock:
+            self.values[key] = value
+        return value
+
+    def reset(self):
+        with self.lock:
+            self.version, self.checked, self.values = None, 0.0, {}
+
+
+shared = _Shared()
+
+
+def catalog_version() -> tuple:
+    """Changes whenever an item is added, edited or embedded, or statistics are refreshed."""
+    return shared.current_version()
+
+
+class DatabaseSources:
+    def nearest(self, vectors, *, k, scope):
+        if not vectors:
+            return []
+        where, params = _scope_sql(scope)
+        sql = f"""
+            SELECT q.position, near.id FROM unnest(%(queries)s::halfvec[]) WITH ORDINALITY AS q(vector, position)
+            CROSS JOIN LATERAL (
+                SELECT i.id FROM content_item i WHERE {where}
+                ORDER BY i.embedding <=> q.vector LIMIT %(k)s
+            ) near
+        """
+        params |= {"queries": [HalfVector(np.asarray(v, dtype=np.float32)) for v in vectors], "k": k}
+        with transaction.atomic(), _cursor() as cursor:
+            cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+            cursor.execute(f"SET LOCAL hnsw.ef_search = {max(HNSW_EF_SEARCH, int(k))}")
+            cursor.execute(sql, params)
+            return [item for _, item in cursor.fetchall()]
+
+    def neighbours(self, anchors, *, limits, scope):
+        """Summed in the database, so a long history does not ship thousands of rows per request."""
+        if not anchors:
+            return {kind: ({}, {}) for kind in limits}
+        kinds = list(limits)
+        strongest = set(collaborative.anchor_weights(anchors, collaborative.COSINE))
+        ids = list(anchors)
+        where, params = _scope_sql(scope)
+        sql = f"""
+            WITH anchors(item_id, weight, strongest) AS (
+                SELECT * FROM unnest(%(ids)s::bigint[], %(weights)s::float8[], %(strongest)s::bool[])),
+            kinds(kind, unweighted, size) AS (
+                SELECT * FROM unnest(%(kinds)s::text[], %(unweighted)s::bool[], %(sizes)s::int[])),
+            summed AS (
+                SELECT n.kind, n.neighbor_id,
+                    sum(n.score * CASE WHEN k.unweighted THEN 1.0 ELSE a.weight END) AS score,
+                    max(ARRAY[n.score * CASE WHEN k.unweighted THEN 1.0 ELSE a.weight END, n.item_id]) AS best
+                FROM recommendations_coengagement n
+                JOIN kinds k ON k.kind = n.kind
+                JOIN anchors a ON a.item_id = n.item_id AND (k.unweighted OR a.strongest)
+                WHERE n.item_id = ANY(%(ids)s)
+                GROUP BY n.kind, n.neighbor_id
+            ),
+            ranked AS (
+                SELECT s.kind, s.neighbor_id, s.score, s.best[2]::bigint AS anchor,
+                    row_number() OVER (PARTITION BY s.kind ORDER BY s.score DESC, s.neighbor_id) AS position
+                FROM summed s JOIN content_item i ON i.id = s.neighbor_id
+                WHERE s.score > 0 AND {where}
+            )
+            SELECT r.kind, r.neighbor_id, r.score, r.anchor FROM ranked r JOIN kinds k ON k.kind = r.kind
+            WHERE r.position <= k.size
+        """
+        params |= {
+            "ids": ids,
+            "weights": [float(anchors[item]) for item in ids],
+            "strongest": [item in strongest for item in ids],
+            "kinds": kinds,
+            "unweighted": [kind in collaborative.UNWEIGHTED for kind in kinds],
+            "sizes": [limits[kind] for kind in kinds],
+        }
+        with _cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        result = {kind: ({}, {}) for kind in kinds}
+        for kind, neighbour, score, anchor in rows:
+            result[kind][0][neighbour] = score
+            result[kind][1][neighbour] = anchor
+        return result
+
+    def people(self, vector, *, k, exclude_user, limit, scope):
+        sql = """
+            SELECT 1 - (p.embedding <=> %(vector)s), ip.positive_items
+            FROM content_profile p JOIN recommendations_interestprofile ip ON ip.user_id = p.user_id
+            WHERE p.embedding IS NOT NULL AND ip.positive_count > 0 AND p.user_id <> %(me)s
+            ORDER BY p.embedding <=> %(vector)s LIMIT %(k)s
+        """
+        params = {"vector": HalfVector(np.asarray(vector, dtype=np.float32)), "me": exclude_user or 0, "k": k}
+        with transaction.atomic(), _cursor() as cursor:
+            cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+            cursor.execute(sql, params)
+            # Django reads jsonb as text on its connections and decodes it itself.
+            found = [
+                (float(similarity), {int(item): weight for item, weight in json.loads(liked).items()})
+                for similarity, liked in cursor.fetchall()
+            ]
+        scores = collaborative.people_scores(found)
+        if not scores:
+            return {}
+        where, params = _scope_sql(scope)
+        with _cursor() as cursor:
+            cursor.execute(
+                f"SELECT i.id FROM content_item i WHERE i.id = ANY(%(ids)s) AND {where}", params | {"ids": list(scores)}
+            )
+            allowed = {row[0] for row in cursor.fetchall()}
+        return {item: scores[item] for item in _top({item: scores[item] for item in allowed}, limit)}
+
+    def _ranked_ids(self, order_by: str, condition: str, limit: int, scope: Scope) -> list[int]:
+        where, params = _scope_sql(scope)
+        sql = f"""
+            SELECT i.id FROM content_item i LEFT JOIN recommendations_itemstats s ON s.item_id = i.id
+            WHERE {where} AND {condition} ORDER BY {order_by}, i.id LIMIT %(limit)s
+        """
+        with _cursor() as cursor:
+            cursor.execute(sql, params | {"limit": limit})
+            return [row[0] for row in cursor.fetchall()]
+
+    def popular(self, *, limit_per_domain, scope):
+        def compute():
+            domains = [scope.domain] if scope.domain else sorted(self.domain_names())
+            return [
+                item
+                for domain in domains
+                if domain not in scope.exclude_domains
+                for item in self._ranked_ids(
+                    "s.popularity DESC", "s.popularity > 0", limit_per_domain, Scope(domain, within=scope.within)
+                )
+            ]
+
+        return shared.get(("popular", limit_per_domain, scope), compute)
+
+    def trending(self, *, limit, scope):
+        return shared.get(
+            ("trending", limit, scope), lambda: self._ranked_ids("s.trending DESC", "s.trending > 0", limit, scope)
+        )
+
+    def fresh(self, *, limit, scope):
+        return shared.get(
+            ("fresh", limit, scope),
+            lambda: self._ranked_ids("coalesce(i.published_at, i.created_at) DESC", "TRUE", limit, scope),
+        )
+
+    def facts(self, ids):
+        sql = """
+            SELECT i.id, d.slug, i.embedding, coalesce(s.popularity, 0)::float8, coalesce(s.trending, 0)::float8,
+                   coalesce(s.engagement, 0)::float8,
+                   extract(epoch FROM coalesce(i.published_at, i.created_at))::float8, i.is_active
+            FROM content_item i JOIN content_domain d ON d.id = i.domain_id
+            LEFT JOIN recommendations_itemstats s ON s.item_id = i.id
+            WHERE i.id = ANY(%(ids)s) AND i.embedding IS NOT NULL
+        """
+        with _cursor() as cursor:
+            cursor.execute(sql, {"ids": list(ids)}, binary=True)
+            rows = cursor.fetchall()
+        if not rows:
+            return Facts(
+                ids=np.zeros(0, dtype=np.int64),
+                vectors=np.zeros((0, 0), dtype=np.float32),
+                domains=np.zeros(0, dtype=object),
+                popularity=np.zeros(0, dtype=np.float32),
+                trending=np.zeros(0, dtype=np.float32),
+                engagement=np.zeros(0, dtype=np.float32),
+                published=np.zeros(0, dtype=np.float64),
+                active=np.zeros(0, dtype=bool),
+            )
+        # Keep the order asked for (the pool's order), as the in-memory sources do.
+        position = {item: index for index, item in enumerate(ids)}
+        rows.sort(key=lambda row: position[row[0]])
+        item_ids, domains, vectors, popularity, trending, engagement, published, active = zip(*rows, strict=True)
+        return Facts(
+            ids=np.array(item_ids, dtype=np.int64),
+            vectors=np.stack([vector.to_numpy() for vector in vectors]).astype(np.float32),
+            domains=np.array(domains, dtype=object),
+            popularity=np.array(popularity, dtype=np.float32),
+            trending=np.array(trending, dtype=np.float32),
+            engagement=np.array(engagement, dtype=np.float32),
+            published=np.array(published, dtype=np.float64),
+            active=np.array(active, dtype=bool),
+        )
+
+    def titles(self, ids):
+        from content.models import Item
+
+        return dict(Item.objects.filter(pk__in=list(ids)).values_list("id", "title"))
+
+    def domain_names(self):
+        from content.models import Domain
+
+        return shared.get("domain_names", lambda: dict(Domain.objects.values_list("slug", "name")))
+
+    def domain_centres(self):
+        def compute():
+            sql = """
+                SELECT d.slug, avg(i.embedding::vector) FROM content_item i JOIN content_domain d ON d.id = i.domain_id
+                WHERE i.embedding IS NOT NULL GROUP BY d.slug
+            """
+            with _cursor() as cursor:
+                cursor.execute(sql, binary=True)
+                centres = {}
+                for slug, mean in cursor.fetchall():
+                    vector = mean.to_numpy().astype(np.float32)
+                    centres[slug] = vector / max(float(np.linalg.norm(vector)), 1e-9)
+                return centres
+
+        return shared.get("domain_centres", compute)

@@ -1,0 +1,176 @@
+"""Hold-out splits that reproduce each situation the ranker serves.
+
+Fitting uses them on the site's own data (to learn each situation's weights); offline evaluation uses them on
+public data. Each returns a Split: what may be learned from, what each test user must find, and where.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from recommendations import situations
+from recommendations.dataset import Dataset
+from recommendations.sources import Scope
+
+
+@dataclass
+class Split:
+    name: str
+    situation: str
+    train: Dataset
+    # user -> item positions to find
+    test: dict[int, set[int]]
+    # user -> which items they are served from (a domain tab, a set of new items); default: everything
+    scopes: dict[int, Scope] = field(default_factory=dict)
+
+    def scope(self, user: int) -> Scope:
+        return self.scopes.get(user, Scope())
+
+
+class SplitSkipped(ValueError):
+    """The dataset cannot reproduce this situation (the message says why)."""
+
+
+def _by_user(dataset: Dataset) -> list[np.ndarray]:
+    """Row indices per user, each in time order."""
+    order = np.lexsort((dataset.timestamps, dataset.users))
+    if len(order) == 0:
+        return []
+    return np.split(order, np.flatnonzero(np.diff(dataset.users[order])) + 1)
+
+
+def _found(dataset: Dataset, held: np.ndarray, trained: np.ndarray) -> set[int]:
+    """Positively engaged items among the held-out rows that the user did not already meet in training."""
+    positive = {int(dataset.items[row]) for row in held if dataset.weights[row] > 0}
+    return positive - set(dataset.items[trained].tolist())
+
+
+def _require(test: dict, name: str) -> None:
+    if not test:
+        raise SplitSkipped(f"no user qualifies for the {name} split in this dataset")
+
+
+def temporal(dataset: Dataset, *, test_share: float = 0.2, min_interactions: int = 5, seed: int = 0) -> Split:
+    """Per user, the last share of their interactions (by time) is held out: a long history continued."""
+    train_mask = np.ones(len(dataset.users), dtype=bool)
+    test: dict[int, set[int]] = {}
+    for rows in _by_user(dataset):
+        if len(rows) < min_interactions:
+            continue
+        cut = int(round(len(rows) * (1 - test_share)))
+        train_mask[rows[cut:]] = False
+        found = _found(dataset, rows[cut:], rows[:cut])
+        if found:
+            test[int(dataset.users[rows[0]])] = found
+    _require(test, "temporal")
+    return Split("temporal", situations.LONG_HISTORY, dataset.subset(train_mask), test)
+
+
+def few_shot(
+    dataset: Dataset, *, shots: int = 3, min_interactions: int = 10, seed: int = 0, shorter: bool = False
+) -> Split:
+    """Users keep only their first few interactions; everything after is to be found: a short history.
+
+    With `shorter`, users with fewer than min_interactions keep all but their last interaction (at most `shots`),
+    so data made only of short histories (a few-shot training set) can still reproduce an even shorter one.
+    """
+    train_mask = np.ones(len(dataset.users), dtype=bool)
+    test: dict[int, set[int]] = {}
+    for rows in _by_user(dataset):
+        if len(rows) < (2 if shorter else min_interactions):
+            continue
+        keep = shots if len(rows) >= min_interactions else min(shots, len(rows) - 1)
+        train_mask[rows[keep:]] = False
+        found = _found(dataset, rows[keep:], rows[:keep])
+        if found:
+            test[int(dataset.users[rows[0]])] = found
+    _require(test, "few_shot")
+    return Split("few_shot", situations.SHORT_HISTORY, dataset.subset(train_mask), test)
+
+
+def cold_items(dataset: Dataset, *, share: float = 0.2, seed: int = 0) -> Split:
+    """A share of items is removed from training entirely; users must find them among the other new items."""
+    rng = np.random.default_rng(seed)
+    cold = rng.choice(dataset.n_items, size=max(1, int(dataset.n_items * share)), replace=False)
+    is_cold = np.zeros(dataset.n_items, dtype=bool)
+    is_cold[cold] = True
+    rows_cold = is_cold[dataset.items]
+    train = dataset.subset(~rows_cold)
+    trained_users = set(np.unique(train.users[train.weights > 0]).tolist())
+    test: dict[int, set[int]] = {}
+    for user, item, weight in zip(
+        dataset.users[rows_cold], dataset.items[rows_cold], dataset.weights[rows_cold], strict=True
+    ):
+        if weight > 0 and int(user) in trained_users:
+            test.setdefault(int(user), set()).add(int(item))
+    _require(test, "cold_items")
+    scope = Scope(within=frozenset(int(item) for item in cold))
+    return Split("cold_items", situations.NEW_ITEM, train, test, dict.fromkeys(test, scope))
+
+
+def words_only(dataset: Dataset, *, share: float = 0.2, seed: int = 0, fold: int | None = None) -> Split:
+    """People who wrote a bio are held out wholesale: predicted from their words alone, trained on everyone else.
+
+    With `fold` (0-4), the test users are that fifth of the people with bios, so five folds test everyone once.
+    """
+    people = sorted(user for user in dataset.bios if np.any((dataset.users == user) & (dataset.weights > 0)))
+    if not people:
+        raise SplitSkipped("the words_only split needs users with a bio and at least one positive interaction")
+    order = np.random.default_rng(seed).permutation(people)
+    chosen = order[fold::5] if fold is not None else order[: max(1, int(round(len(order) * share)))]
+    chosen = {int(user) for user in chosen}
+    held = np.isin(dataset.users, list(chosen))
+    test = {
+        user: {int(item) for item in dataset.items[held & (dataset.users == user) & (dataset.weights > 0)]}
+        for user in chosen
+    }
+    return Split("words_only", situations.WORDS_ONLY, dataset.subset(~held), test)
+
+
+def new_domain(dataset: Dataset, *, user_share: float = 0.3, seed: int = 0, min_in_domain: int = 3) -> Split:
+    """For some users, one domain they use is hidden entirely; can their interest elsewhere find their items there?"""
+    domains = dataset.item_domains
+    if len(set(domains.tolist())) < 2:
+        raise SplitSkipped("the new_domain split needs items in at least two domains (try --domains genre)")
+    rng = np.random.default_rng(seed)
+    train_mask = np.ones(len(dataset.users), dtype=bool)
+    test: dict[int, set[int]] = {}
+    scopes: dict[int, Scope] = {}
+    for rows in _by_user(dataset):
+        user = int(dataset.users[rows[0]])
+        positive_rows = rows[dataset.weights[rows] > 0]
+        values, counts = np.unique(domains[dataset.items[positive_rows]], return_counts=True)
+        eligible = [value for value, count in zip(values, counts, strict=True) if count >= min_in_domain]
+        if len(values) < 2 or not eligible or rng.random() > user_share:
+            continue
+        hidden = eligible[rng.integers(len(eligible))]
+        hidden_rows = rows[domains[dataset.items[rows]] == hidden]
+        train_mask[hidden_rows] = False
+        test[user] = {int(dataset.items[row]) for row in hidden_rows if dataset.weights[row] > 0}
+        scopes[user] = Scope(domain=str(hidden))
+    _require(test, "new_domain")
+    return Split("new_domain", situations.NEW_DOMAIN, dataset.subset(train_mask), test, scopes)
+
+
+def holdout(dataset: Dataset, pairs: list[tuple[int, int, str | None]]) -> Split:
+    """An external protocol: hide exactly these (user, item) pairs and find them; a domain limits that user's
+    candidates. Everything not listed trains; a listed user with no interactions left is served from words alone."""
+    hidden = set()
+    test: dict[int, set[int]] = {}
+    scopes: dict[int, Scope] = {}
+    for user, item, domain in pairs:
+        hidden.add((user, item))
+        test.setdefault(user, set()).add(item)
+        if domain:
+            scopes[user] = Scope(domain=domain)
+    keep = np.array([(int(u), int(i)) not in hidden for u, i in zip(dataset.users, dataset.items, strict=True)])
+    return Split("holdout", situations.LONG_HISTORY, dataset.subset(keep), test, scopes)
+
+
+SPLITS = {
+    "temporal": temporal,
+    "few_shot": few_shot,
+    "words_only": words_only,
+    "new_domain": new_domain,
+    "cold_items": cold_items,
+}

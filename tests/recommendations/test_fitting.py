@@ -1,0 +1,83 @@
+"""Per-situation fitting on synthetic tasks: what it adopts, what it keeps, and why (pure numpy)."""
+
+import numpy as np
+import pytest
+
+from recommendations import fitting
+from recommendations.features import FEATURES
+from recommendations.ranking import PRIOR, Ranker
+from recommendations.situations import SITUATIONS
+
+
+def synthetic_task(situation: str, informative: str, *, users: int = 60, pool: int = 30, seed: int = 0):
+    """Every candidate in `situation`; only `informative` says which ones are wanted, the rest is noise."""
+    rng = np.random.default_rng(seed)
+    values = rng.random((users, pool, len(FEATURES))).astype(np.float32) * 0.3
+    values[..., FEATURES.index("freshness")] = 0.5  # the same everywhere: nothing to learn from it
+    relevant = np.zeros((users, pool), dtype=bool)
+    for user in range(users):
+        wanted = rng.choice(pool, size=3, replace=False)
+        relevant[user, wanted] = True
+    values[..., FEATURES.index(informative)] = relevant * 0.6 + rng.random((users, pool)) * 0.5
+    situations = np.full((users, pool), SITUATIONS.index(situation))
+    return fitting.Task(situation, values, situations, relevant, np.full(users, 3.0, dtype=np.float32))
+
+
+def test_fit_learns_the_informative_signal_of_a_situation_and_says_it_adopted_it():
+    task = synthetic_task("words_only", "people")
+
+    result = fitting.fit([task], Ranker())
+
+    weights = result.ranker.weights["words_only"]
+    assert weights["people"] == max(weights[name] for name in FEATURES if name not in ("query", "sem_bio"))
+    assert result.report["words_only"]["adopted"]
+    assert result.report["words_only"]["check_ndcg@10_fitted"] > result.report["words_only"]["check_ndcg@10_current"]
+    assert result.changed
+
+
+def test_a_signal_the_task_cannot_observe_keeps_its_prior_weight():
+    task = synthetic_task("new_item", "sem_items")
+
+    result = fitting.fit([task], Ranker())
+
+    assert "freshness" not in result.report["new_item"]["observed"]
+    assert result.ranker.weights["new_item"]["freshness"] == PRIOR["freshness"]
+    # Stated signals are the person's own words and choices: never fitted.
+    assert result.ranker.weights["new_item"]["query"] == PRIOR["query"]
+
+
+def test_situations_without_a_task_keep_the_serving_weights():
+    current = Ranker()
+    current.weights["long_history"] = {**PRIOR, "cf": 3.0}
+
+    result = fitting.fit([synthetic_task("words_only", "people")], current)
+
+    assert result.ranker.weights["long_history"]["cf"] == 3.0
+    assert not result.report["long_history"]["adopted"]
+    assert "weights kept" in result.report["long_history"]["reason"]
+
+
+def test_a_fit_that_cannot_beat_the_serving_weights_on_held_out_users_is_not_adopted():
+    task = synthetic_task("short_history", "cf")
+    best = Ranker()
+    best.weights["short_history"] = {name: (1.0 if name == "cf" else 0.0) for name in FEATURES}
+
+    result = fitting.fit([task], best)
+
+    assert not result.report["short_history"]["adopted"]
+    assert result.ranker.weights["short_history"] == pytest.approx(best.weights["short_history"])
+    assert not result.changed
+
+
+def test_ndcg_counts_wanted_items_missing_from_the_pool_against_the_ranking():
+    task = synthetic_task("long_history", "cf", users=1, pool=5)
+    task.relevant[:] = False
+    task.relevant[0, 0] = True
+    weights = np.zeros((len(SITUATIONS), len(FEATURES)), dtype=np.float32)
+    task.values[0, :, FEATURES.index("cf")] = [1.0, 0.5, 0.4, 0.3, 0.2]
+    weights[:, FEATURES.index("cf")] = 1.0
+
+    task.wanted[:] = 1
+    assert fitting.ndcg(task, weights) == pytest.approx(1.0)
+    task.wanted[:] = 2  # a second wanted item was never a candidate: the best possible list misses it
+    assert fitting.ndcg(task, weights) == pytest.approx(1.0 / (1.0 + 1.0 / np.log2(3)))
