@@ -2,12 +2,21 @@
 
 Local defaults are safe and need nothing installed: an embedded PostgreSQL with
 pgvector, a filesystem Celery broker and the bundled all-MiniLM-L6-v2 model.
+
+Local or production: DJANGO_ENV is "local" or "production". Left unset, a site that names
+its database with DATABASE_URL is a production deploy and one on the embedded database is a
+developer machine (`make run`, tests), which is "local". Outside "local", with DJANGO_DEBUG
+off, the site refuses to start without its own DJANGO_SECRET_KEY, and session and CSRF
+cookies are Secure unless told otherwise. HSTS, the HTTPS redirect and the proxy's HTTPS
+header depend on how TLS is set up in front of the site, so they are only ever switched on
+by their own variables (`manage.py check --deploy` names any that are missing).
 """
 
 from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -15,9 +24,35 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-development-key-change-me")
+DJANGO_ENV = env("DJANGO_ENV", default="") or ("production" if env("DATABASE_URL", default="") else "local")
+if DJANGO_ENV not in {"local", "production"}:
+    raise ImproperlyConfigured(f"DJANGO_ENV must be 'local' or 'production', not {DJANGO_ENV!r}.")
+LOCAL = DJANGO_ENV == "local"
+LOCAL_SECRET_KEY = "insecure-local-development-key-change-me"
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="") or LOCAL_SECRET_KEY
+if SECRET_KEY == LOCAL_SECRET_KEY and not (DEBUG or LOCAL):
+    # Anyone who knows the key can forge sessions, password reset links and API tokens.
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is missing (or the built-in local key) in production; set it to a long random value."
+    )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- HTTPS ----------------------------------------------------------------------
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=not LOCAL)
+CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=not LOCAL)
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+# "<header>,<value>" set by the TLS-terminating proxy, e.g. HTTP_X_FORWARDED_PROTO,https; only trust a header the
+# proxy always overwrites, or a client can claim HTTPS.
+_proxy_ssl_header = env.list("DJANGO_SECURE_PROXY_SSL_HEADER", default=[])
+if _proxy_ssl_header and len(_proxy_ssl_header) != 2:
+    raise ImproperlyConfigured(
+        "DJANGO_SECURE_PROXY_SSL_HEADER must be '<header>,<value>', e.g. HTTP_X_FORWARDED_PROTO,https."
+    )
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header) or None
 
 INSTALLED_APPS = [
     "django.contrib.admin",
