@@ -140,6 +140,23 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 
+# How many proxies in front of the site append to X-Forwarded-For. Every rate limit (API throttles, web rate limits,
+# login lockouts) keys on the address the outermost trusted proxy saw; with 0 the header is ignored, so a client cannot
+# pick a new address per request.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "web.ratelimit.client_ip"
+AXES_LOCKOUT_TEMPLATE = "429.html"
+
+# Rate limits on what runs the embedding model on demand or sends mail, shared by the website and the API:
+# "<count>/<second|minute|hour|day>"; an empty value turns one off.
+RATE_LIMITS = {
+    "query": env("RATE_LIMIT_QUERY", default="30/minute") or None,  # free-text feed queries, per user or address
+    "signup": env("RATE_LIMIT_SIGNUP", default="10/hour") or None,  # accounts created, per address
+    "bio": env("RATE_LIMIT_BIO", default="20/hour") or None,  # bio changes, per user
+    "password_reset": env("RATE_LIMIT_PASSWORD_RESET", default="5/hour") or None,  # reset emails asked, per address
+}
+RATELIMIT_IP_META_KEY = "web.ratelimit.client_ip"
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 
@@ -232,6 +249,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["api.throttles.AnonThrottle", "api.throttles.UserThrottle"],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     # "<count>/<second|minute|hour|day>"; an empty value turns that throttle off.
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="120/minute") or None,

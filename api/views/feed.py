@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from api.pagination import MAX_FEED_OFFSET, cursor_encode
 from api.schema import errors
 from api.serializers import FeedPageSerializer, FeedParamsSerializer, PageParamsSerializer
+from api.throttles import FreeTextQueryThrottle
 from recommendations import selectors as rec_selectors
 from recommendations.types import Feed
 
@@ -27,6 +28,9 @@ def feed_page(request, feed: Feed) -> dict:
 
 class FeedApi(APIView):
     permission_classes = [AllowAny]
+
+    def get_throttles(self):
+        return [*super().get_throttles(), FreeTextQueryThrottle()]
 
     @extend_schema(
         tags=["recommendations"],

@@ -12,12 +12,16 @@ from api.serializers import (
     ProfileInputSerializer,
     ProfileSerializer,
 )
+from api.throttles import BioChangeThrottle
 from content import services
 from recommendations import selectors as rec_selectors
 
 
 class ProfileApi(APIView):
     permission_classes = [IsAuthenticated]
+
+    def get_throttles(self):
+        return [*super().get_throttles(), BioChangeThrottle()]
 
     @extend_schema(tags=["me"], summary="Your profile", responses={200: ProfileSerializer, **errors(401)})
     def get(self, request):
