@@ -277,6 +277,8 @@ SPECTACULAR_SETTINGS = {
 }
 # Most entries one batch request may carry (interactions, item upserts).
 API_MAX_BATCH = env.int("API_MAX_BATCH", default=500)
+# Most domains one preference list may name.
+API_MAX_DOMAINS = env.int("API_MAX_DOMAINS", default=50)
 API_MAX_PAGE_SIZE = 100
 
 LOGGING = {

@@ -54,6 +54,26 @@ def test_batch_limits_are_documented(schema):
     assert batch["maxItems"] == 500
 
 
+def _arrays(node, where: str):
+    if isinstance(node, dict):
+        if node.get("type") == "array":
+            yield where, node
+        for key, value in node.items():
+            yield from _arrays(value, f"{where}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _arrays(value, f"{where}[{index}]")
+
+
+def test_every_list_a_request_body_can_carry_is_capped(schema):
+    requests = {name: component for name, component in schema["components"]["schemas"].items() if "Request" in name}
+    arrays = list(_arrays(requests, "components"))
+    assert arrays
+    assert [where for where, array in arrays if "maxItems" not in array] == []
+    domains = requests["DomainPreferencesInputRequest"]["properties"]["domains"]
+    assert domains["maxItems"] == 50
+
+
 @pytest.mark.parametrize("name", ["api_docs", "api_redoc"])
 def test_docs_pages_render(api, db, name):
     response = api.get(reverse(name))
