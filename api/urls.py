@@ -22,5 +22,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),
-    re_path(r"^.*$", not_found),
+    # Anything else, newlines included ('.' would stop at one and hand the address to the website's 404 page).
+    re_path(r"^[\s\S]*$", not_found),
 ]
