@@ -6,6 +6,7 @@ from api.views import auth, catalog, feed, interactions, me
 
 urlpatterns = [
     path("auth/token/", auth.AuthTokenApi.as_view(), name="api_auth_token"),
+    path("auth/token/revoke/", auth.AuthTokenRevokeApi.as_view(), name="api_auth_token_revoke"),
     path("domains/", catalog.DomainListApi.as_view(), name="api_domains"),
     path("items/", catalog.ItemListApi.as_view(), name="api_items"),
     path("items/bulk-upsert/", catalog.ItemBulkUpsertApi.as_view(), name="api_items_bulk_upsert"),

@@ -238,7 +238,7 @@ EMBEDDING_DEVICE = env("EMBEDDING_DEVICE", default="cpu")
 REST_FRAMEWORK = {
     # Token first, so an anonymous request is answered 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -279,6 +279,8 @@ SPECTACULAR_SETTINGS = {
 API_MAX_BATCH = env.int("API_MAX_BATCH", default=500)
 # Most domains one preference list may name.
 API_MAX_DOMAINS = env.int("API_MAX_DOMAINS", default=50)
+# An API token stops working this long after it was issued; asking again then gives a new one.
+API_TOKEN_TTL_HOURS = env.float("API_TOKEN_TTL_HOURS", default=720.0)
 API_MAX_PAGE_SIZE = 100
 
 LOGGING = {
