@@ -36,7 +36,8 @@ class FeedApi(APIView):
         tags=["recommendations"],
         summary="Your feed: what to look at next, each with the reason it was picked",
         description=(
-            "Signed in: personal, built from your bio, feedback and preferred domains; `q` steers it with free text. "
+            "Signed in: personal, built from your bio, feedback and preferred domains; `q` steers it with free text "
+            "(embedded on the request, so limited per user or client: `RATE_LIMIT_QUERY`, 30 a minute by default). "
             "Anonymous: the popular-and-fresh feed (same as `/popular/`). Follow `next` (or pass `next_cursor` as "
             "`cursor`) for more."
         ),

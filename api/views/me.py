@@ -31,7 +31,10 @@ class ProfileApi(APIView):
     @extend_schema(
         tags=["me"],
         summary="Change your display name, bio or explore setting",
-        description="A changed bio is embedded in the background and reshapes your feed.",
+        description=(
+            "A changed bio is embedded in the background and reshapes your feed. Requests that send a bio are "
+            "limited per user (`RATE_LIMIT_BIO`, 20 an hour by default), together with bio changes on the site."
+        ),
         request=ProfileInputSerializer,
         responses={200: ProfileSerializer, **errors(400, 401, 403, 413, 415)},
     )
