@@ -348,7 +348,25 @@ class InterestSummarySerializer(serializers.Serializer):
 
 
 class DomainPreferencesSerializer(serializers.Serializer):
-    domains = DomainSlugField(many=True, help_text="Slugs of the domains you prefer.")
+    domains = serializers.ListField(child=serializers.CharField(), help_text="Slugs of the domains you prefer.")
+
+
+class DomainPreferencesInputSerializer(serializers.Serializer):
+    def get_fields(self):
+        slugs = serializers.ListField(
+            child=serializers.CharField(max_length=40),
+            max_length=settings.API_MAX_DOMAINS,
+            help_text="Slugs of the domains you prefer; the list replaces the current one.",
+        )
+        return {"domains": slugs}
+
+    def validate_domains(self, slugs: list[str]) -> list[Domain]:
+        """All slugs resolved in one query; every unknown one is named."""
+        found = {domain.slug: domain for domain in Domain.objects.filter(slug__in=slugs)}
+        unknown = [slug for slug in dict.fromkeys(slugs) if slug not in found]
+        if unknown:
+            raise serializers.ValidationError(f"Unknown domain: {', '.join(repr(slug) for slug in unknown[:5])}.")
+        return list(found.values())
 
 
 # --- Auth ---------------------------------------------------------------------------------------------------

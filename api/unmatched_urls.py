@@ -4,4 +4,5 @@ from django.urls import re_path
 
 from api.errors import not_found
 
-urlpatterns = [re_path(r"^.*$", not_found)]
+# Newlines included: '.' would stop at one and hand the address to the website's 404 page.
+urlpatterns = [re_path(r"^[\s\S]*$", not_found)]

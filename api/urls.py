@@ -6,6 +6,7 @@ from api.views import auth, catalog, feed, interactions, me
 
 urlpatterns = [
     path("auth/token/", auth.AuthTokenApi.as_view(), name="api_auth_token"),
+    path("auth/token/revoke/", auth.AuthTokenRevokeApi.as_view(), name="api_auth_token_revoke"),
     path("domains/", catalog.DomainListApi.as_view(), name="api_domains"),
     path("items/", catalog.ItemListApi.as_view(), name="api_items"),
     path("items/bulk-upsert/", catalog.ItemBulkUpsertApi.as_view(), name="api_items_bulk_upsert"),
@@ -22,5 +23,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),
-    re_path(r"^.*$", not_found),
+    # Anything else, newlines included ('.' would stop at one and hand the address to the website's 404 page).
+    re_path(r"^[\s\S]*$", not_found),
 ]

@@ -1,6 +1,7 @@
 """Demo catalog and people, written for this project (content/demo_data)."""
 
 import json
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from content.models import Domain, Interaction, Item
 
 DATA_DIR = Path(__file__).resolve().parent / "demo_data"
 DEMO_PASSWORD = "demo-password-123"
+ADMIN_PASSWORD_BYTES = 18
 
 DOMAINS = {
     "articles": ("Articles", "Essays, explainers and long reads."),
@@ -72,13 +74,16 @@ def _demo_users() -> int:
     return user_model.objects.filter(username__in=[p["username"] for p in read_jsonl("users.jsonl")]).count()
 
 
-def admin_ensure(*, username: str, password: str) -> str:
-    """Create the demo admin once; says how to log in."""
+def admin_ensure(*, username: str) -> str | None:
+    """Create the admin on first use with a generated password and return it; None when the admin exists.
+
+    Only the hash is stored, so the caller's one chance to show the password is now.
+    """
+    if username in {person["username"] for person in read_jsonl("users.jsonl")}:
+        raise ValueError(f"'{username}' is a demo reader, whose password is public; pick another admin username.")
     user_model = get_user_model()
-    admin = user_model.objects.filter(username=username).first()
-    if admin is None:
-        user_model.objects.create_superuser(username=username, email=f"{username}@localhost", password=password)
-        return f"Created admin login: {username} / {password}"
-    if admin.check_password(password):
-        return f"Admin login: {username} / {password}"
-    return f"Admin login: {username} (password changed since it was created)"
+    if user_model.objects.filter(username=username).exists():
+        return None
+    password = secrets.token_urlsafe(ADMIN_PASSWORD_BYTES)
+    user_model.objects.create_superuser(username=username, email=f"{username}@localhost", password=password)
+    return password

@@ -2,12 +2,21 @@
 
 Local defaults are safe and need nothing installed: an embedded PostgreSQL with
 pgvector, a filesystem Celery broker and the bundled all-MiniLM-L6-v2 model.
+
+Local or production: DJANGO_ENV is "local" or "production". Left unset, a site that names
+its database with DATABASE_URL is a production deploy and one on the embedded database is a
+developer machine (`make run`, tests), which is "local". Outside "local", with DJANGO_DEBUG
+off, the site refuses to start without its own DJANGO_SECRET_KEY, and session and CSRF
+cookies are Secure unless told otherwise. HSTS, the HTTPS redirect and the proxy's HTTPS
+header depend on how TLS is set up in front of the site, so they are only ever switched on
+by their own variables (`manage.py check --deploy` names any that are missing).
 """
 
 from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -15,9 +24,35 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-development-key-change-me")
+DJANGO_ENV = env("DJANGO_ENV", default="") or ("production" if env("DATABASE_URL", default="") else "local")
+if DJANGO_ENV not in {"local", "production"}:
+    raise ImproperlyConfigured(f"DJANGO_ENV must be 'local' or 'production', not {DJANGO_ENV!r}.")
+LOCAL = DJANGO_ENV == "local"
+LOCAL_SECRET_KEY = "insecure-local-development-key-change-me"
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="") or LOCAL_SECRET_KEY
+if SECRET_KEY == LOCAL_SECRET_KEY and not (DEBUG or LOCAL):
+    # Anyone who knows the key can forge sessions, password reset links and API tokens.
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is missing (or the built-in local key) in production; set it to a long random value."
+    )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- HTTPS ----------------------------------------------------------------------
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=not LOCAL)
+CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=not LOCAL)
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+# "<header>,<value>" set by the TLS-terminating proxy, e.g. HTTP_X_FORWARDED_PROTO,https; only trust a header the
+# proxy always overwrites, or a client can claim HTTPS.
+_proxy_ssl_header = env.list("DJANGO_SECURE_PROXY_SSL_HEADER", default=[])
+if _proxy_ssl_header and len(_proxy_ssl_header) != 2:
+    raise ImproperlyConfigured(
+        "DJANGO_SECURE_PROXY_SSL_HEADER must be '<header>,<value>', e.g. HTTP_X_FORWARDED_PROTO,https."
+    )
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header) or None
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -105,6 +140,23 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 
+# How many proxies in front of the site append to X-Forwarded-For. Every rate limit (API throttles, web rate limits,
+# login lockouts) keys on the address the outermost trusted proxy saw; with 0 the header is ignored, so a client cannot
+# pick a new address per request.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "web.ratelimit.client_ip"
+AXES_LOCKOUT_TEMPLATE = "429.html"
+
+# Rate limits on what runs the embedding model on demand or sends mail, shared by the website and the API:
+# "<count>/<second|minute|hour|day>"; an empty value turns one off.
+RATE_LIMITS = {
+    "query": env("RATE_LIMIT_QUERY", default="30/minute") or None,  # free-text feed queries, per user or address
+    "signup": env("RATE_LIMIT_SIGNUP", default="10/hour") or None,  # accounts created, per address
+    "bio": env("RATE_LIMIT_BIO", default="20/hour") or None,  # bio changes, per user
+    "password_reset": env("RATE_LIMIT_PASSWORD_RESET", default="5/hour") or None,  # reset emails asked, per address
+}
+RATELIMIT_IP_META_KEY = "web.ratelimit.client_ip"
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 
@@ -186,7 +238,7 @@ EMBEDDING_DEVICE = env("EMBEDDING_DEVICE", default="cpu")
 REST_FRAMEWORK = {
     # Token first, so an anonymous request is answered 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -197,6 +249,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["api.throttles.AnonThrottle", "api.throttles.UserThrottle"],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     # "<count>/<second|minute|hour|day>"; an empty value turns that throttle off.
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="120/minute") or None,
@@ -224,6 +277,10 @@ SPECTACULAR_SETTINGS = {
 }
 # Most entries one batch request may carry (interactions, item upserts).
 API_MAX_BATCH = env.int("API_MAX_BATCH", default=500)
+# Most domains one preference list may name.
+API_MAX_DOMAINS = env.int("API_MAX_DOMAINS", default=50)
+# An API token stops working this long after it was issued; asking again then gives a new one.
+API_TOKEN_TTL_HOURS = env.float("API_TOKEN_TTL_HOURS", default=720.0)
 API_MAX_PAGE_SIZE = 100
 
 LOGGING = {

@@ -6,6 +6,8 @@ import tempfile
 # Tests never touch the development broker folder or queue.
 os.environ.setdefault("CELERY_BROKER_DIR", tempfile.mkdtemp(prefix="platform-test-broker-"))
 os.environ.setdefault("CELERY_QUEUE", "platform-test")
+# A test run is a local run even against a DATABASE_URL: it needs no secret key of its own.
+os.environ.setdefault("DJANGO_ENV", "local")
 
 from platform_site.settings import *  # noqa: E402,F403
 

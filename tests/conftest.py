@@ -50,3 +50,23 @@ def embed_everything(db):
             rec_services.interests_refresh(user_id=user_id)
 
     return run
+
+
+@pytest.fixture
+def rate_limits(settings):
+    """Set the site's RATE_LIMITS for one test, e.g. rate_limits(bio="1/hour"); None turns one off."""
+
+    def set_limits(**limits):
+        settings.RATE_LIMITS = {**settings.RATE_LIMITS, **limits}
+
+    return set_limits
+
+
+@pytest.fixture
+def trusted_proxies(settings):
+    """Say how many proxies append to X-Forwarded-For (TRUSTED_PROXY_COUNT) for one test."""
+
+    def set_count(count: int):
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": count}
+
+    return set_count

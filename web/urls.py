@@ -15,6 +15,7 @@ urlpatterns = [
     path("me/history/<int:interaction_id>/undo/", profile.history_undo, name="history_undo"),
     path("me/reset/", profile.recommendations_reset, name="recommendations_reset"),
     path("accounts/logout/", accounts.LogoutConfirmView.as_view(), name="logout"),
+    path("accounts/password_reset/", accounts.RateLimitedPasswordResetView.as_view(), name="password_reset"),
     # login, password change and password reset, with templates in templates/registration/.
     path("accounts/", include("django.contrib.auth.urls")),
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),

@@ -43,6 +43,7 @@ class ItemListApi(APIView):
 
     @extend_schema(
         tags=["catalog"],
+        operation_id="items_list",
         summary="List active items",
         parameters=[ItemListFiltersSerializer],
         responses={200: paginated(ItemSerializer), **errors(400, 404)},

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from api.pagination import MAX_FEED_OFFSET, cursor_encode
 from api.schema import errors
 from api.serializers import FeedPageSerializer, FeedParamsSerializer, PageParamsSerializer
+from api.throttles import FreeTextQueryThrottle
 from recommendations import selectors as rec_selectors
 from recommendations.types import Feed
 
@@ -28,11 +29,15 @@ def feed_page(request, feed: Feed) -> dict:
 class FeedApi(APIView):
     permission_classes = [AllowAny]
 
+    def get_throttles(self):
+        return [*super().get_throttles(), FreeTextQueryThrottle()]
+
     @extend_schema(
         tags=["recommendations"],
         summary="Your feed: what to look at next, each with the reason it was picked",
         description=(
-            "Signed in: personal, built from your bio, feedback and preferred domains; `q` steers it with free text. "
+            "Signed in: personal, built from your bio, feedback and preferred domains; `q` steers it with free text "
+            "(embedded on the request, so limited per user or client: `RATE_LIMIT_QUERY`, 30 a minute by default). "
             "Anonymous: the popular-and-fresh feed (same as `/popular/`). Follow `next` (or pass `next_cursor` as "
             "`cursor`) for more."
         ),

@@ -34,6 +34,7 @@ class InteractionListApi(APIView):
 
     @extend_schema(
         tags=["interactions"],
+        operation_id="interactions_list",
         summary="Your interactions, newest first",
         parameters=[InteractionListFiltersSerializer],
         responses={200: paginated(InteractionSerializer), **errors(400, 401, 404)},

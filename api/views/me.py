@@ -7,17 +7,22 @@ from rest_framework.views import APIView
 
 from api.schema import errors
 from api.serializers import (
+    DomainPreferencesInputSerializer,
     DomainPreferencesSerializer,
     InterestSummarySerializer,
     ProfileInputSerializer,
     ProfileSerializer,
 )
+from api.throttles import BioChangeThrottle
 from content import services
 from recommendations import selectors as rec_selectors
 
 
 class ProfileApi(APIView):
     permission_classes = [IsAuthenticated]
+
+    def get_throttles(self):
+        return [*super().get_throttles(), BioChangeThrottle()]
 
     @extend_schema(tags=["me"], summary="Your profile", responses={200: ProfileSerializer, **errors(401)})
     def get(self, request):
@@ -26,7 +31,10 @@ class ProfileApi(APIView):
     @extend_schema(
         tags=["me"],
         summary="Change your display name, bio or explore setting",
-        description="A changed bio is embedded in the background and reshapes your feed.",
+        description=(
+            "A changed bio is embedded in the background and reshapes your feed. Requests that send a bio are "
+            "limited per user (`RATE_LIMIT_BIO`, 20 an hour by default), together with bio changes on the site."
+        ),
         request=ProfileInputSerializer,
         responses={200: ProfileSerializer, **errors(400, 401, 403, 413, 415)},
     )
@@ -56,17 +64,21 @@ class DomainPreferencesApi(APIView):
         tags=["me"], summary="Your preferred domains", responses={200: DomainPreferencesSerializer, **errors(401)}
     )
     def get(self, request):
-        profile = services.profile_get_or_create(user=request.user)
-        return Response(DomainPreferencesSerializer({"domains": profile.preferred_domains.all()}).data)
+        return Response(_domain_preferences(services.profile_get_or_create(user=request.user)))
 
     @extend_schema(
         tags=["me"],
         summary="Replace your preferred domains",
-        request=DomainPreferencesSerializer,
+        description="At most `API_MAX_DOMAINS` (50) slugs.",
+        request=DomainPreferencesInputSerializer,
         responses={200: DomainPreferencesSerializer, **errors(400, 401, 403, 413, 415)},
     )
     def put(self, request):
-        serializer = DomainPreferencesSerializer(data=request.data)
+        serializer = DomainPreferencesInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         profile = services.profile_update(user=request.user, preferred_domains=serializer.validated_data["domains"])
-        return Response(DomainPreferencesSerializer({"domains": profile.preferred_domains.all()}).data)
+        return Response(_domain_preferences(profile))
+
+
+def _domain_preferences(profile) -> dict:
+    return DomainPreferencesSerializer({"domains": profile.preferred_domains.values_list("slug", flat=True)}).data

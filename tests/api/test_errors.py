@@ -130,7 +130,9 @@ def test_an_empty_rate_turns_a_throttle_off(api, db, throttle_rates):
     assert all(api.get(reverse("api_domains")).status_code == 200 for _ in range(30))
 
 
-@pytest.mark.parametrize("path", ["/api/v1/items/abc/", "/api/v1/interactions/-1/"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/items/abc/", "/api/v1/interactions/-1/", "/api/v1/items/1%0A2/", "/api/v1/x%0A/", "/api/%0A"]
+)
 def test_non_numeric_ids_are_json_404s(user_api, path):
     factories.ItemFactory()
     assert_error(user_api.get(path), 404, "not_found")

@@ -1,5 +1,7 @@
 """The caller's own profile, interests and domain preferences."""
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from content import tasks
@@ -103,3 +105,46 @@ def test_interests_are_the_callers_own(user_api, user, other_user, domains, embe
 def test_me_endpoints_need_a_signed_in_user(api, db):
     for name in ("api_me_profile", "api_me_interests", "api_me_domains"):
         assert_error(api.get(reverse(name)), 401, "not_authenticated")
+
+
+def test_domain_preferences_list_is_capped(user_api, user, domains, settings):
+    settings.API_MAX_DOMAINS = 3
+    user_api.put(reverse("api_me_domains"), {"domains": ["books"]}, format="json")
+
+    response = user_api.put(reverse("api_me_domains"), {"domains": ["books"] * 4}, format="json")
+
+    error = assert_error(response, 400, "invalid")
+    assert "no more than 3" in str(error["fields"]["domains"])
+    assert user_api.get(reverse("api_me_domains")).json()["domains"] == ["books"]
+
+
+def test_domain_preferences_are_resolved_in_one_query_however_many_are_named(user_api, user, domains):
+    counts = []
+    for slugs in (["books"], ["books", "movies", "podcasts", "courses", "articles"]):
+        user_api.put(reverse("api_me_domains"), {"domains": []}, format="json")
+        with CaptureQueriesContext(connection) as queries:
+            assert user_api.put(reverse("api_me_domains"), {"domains": slugs}, format="json").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_every_unknown_domain_is_named_and_repeats_are_harmless(user_api, user, domains):
+    error = assert_error(
+        user_api.put(reverse("api_me_domains"), {"domains": ["books", "cars", "boats"]}, format="json"), 400
+    )
+    assert "'cars'" in error["message"] and "'boats'" in error["message"]
+
+    response = user_api.put(reverse("api_me_domains"), {"domains": ["books", "books"]}, format="json")
+
+    assert response.json()["domains"] == ["books"]
+
+
+def test_domain_preferences_must_be_a_list_of_slugs(user_api, user, domains):
+    for body in (
+        {"domains": "books"},
+        {"domains": [None]},
+        {"domains": ["bo\x00oks"]},
+        {"domains": [{"slug": "x"}]},
+        {},
+    ):
+        assert_error(user_api.put(reverse("api_me_domains"), body, format="json"), 400, "invalid")

@@ -5,7 +5,7 @@ import yaml
 from django.urls import reverse
 
 OPERATIONS = {
-    ("/api/v1/auth/token/", "post"), ("/api/v1/domains/", "get"), ("/api/v1/items/", "get"),
+    ("/api/v1/auth/token/", "post"), ("/api/v1/auth/token/revoke/", "post"), ("/api/v1/domains/", "get"), ("/api/v1/items/", "get"),
     ("/api/v1/items/", "post"), ("/api/v1/items/{id}/", "get"), ("/api/v1/items/{id}/", "patch"),
     ("/api/v1/items/{id}/", "delete"), ("/api/v1/items/{id}/similar/", "get"), ("/api/v1/items/bulk-upsert/", "post"),
     ("/api/v1/feed/", "get"), ("/api/v1/popular/", "get"), ("/api/v1/interactions/", "get"),
@@ -13,6 +13,8 @@ OPERATIONS = {
     ("/api/v1/interactions/{id}/", "delete"), ("/api/v1/me/profile/", "get"), ("/api/v1/me/profile/", "patch"),
     ("/api/v1/me/interests/", "get"), ("/api/v1/me/domains/", "get"), ("/api/v1/me/domains/", "put"),
 }  # fmt: skip
+# Writes that take no input.
+WITHOUT_BODY = {("/api/v1/auth/token/revoke/", "post")}
 
 
 @pytest.fixture
@@ -36,7 +38,7 @@ def test_every_operation_documents_success_and_error_responses(schema):
             assert "429" in codes, (path, method)
             error = operation["responses"]["429"]["content"]["application/json"]["schema"]
             assert error == {"$ref": "#/components/schemas/Error"}
-            if method in {"post", "put", "patch"}:
+            if method in {"post", "put", "patch"} and (path, method) not in WITHOUT_BODY:
                 assert "requestBody" in operation, (path, method)
                 assert {"400", "413"} <= codes, (path, method)
 
@@ -52,6 +54,26 @@ def test_schema_never_offers_vectors_or_staff_flags_for_writing(schema):
 def test_batch_limits_are_documented(schema):
     batch = schema["components"]["schemas"]["InteractionBatchRequestRequest"]["properties"]["interactions"]
     assert batch["maxItems"] == 500
+
+
+def _arrays(node, where: str):
+    if isinstance(node, dict):
+        if node.get("type") == "array":
+            yield where, node
+        for key, value in node.items():
+            yield from _arrays(value, f"{where}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _arrays(value, f"{where}[{index}]")
+
+
+def test_every_list_a_request_body_can_carry_is_capped(schema):
+    requests = {name: component for name, component in schema["components"]["schemas"].items() if "Request" in name}
+    arrays = list(_arrays(requests, "components"))
+    assert arrays
+    assert [where for where, array in arrays if "maxItems" not in array] == []
+    domains = requests["DomainPreferencesInputRequest"]["properties"]["domains"]
+    assert domains["maxItems"] == 50
 
 
 @pytest.mark.parametrize("name", ["api_docs", "api_redoc"])

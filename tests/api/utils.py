@@ -1,12 +1,13 @@
 """Helpers shared by the API tests."""
 
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from api.services import token_issue
 
 
 def token_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user).key}")
     return client
 
 

@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 from django import template
 
 from content.selectors import domain_list
+from web.ratelimit import wait_in_words
 
 register = template.Library()
 
@@ -21,3 +24,9 @@ def state(states: dict, item_id: int) -> dict:
 def is_web_url(url: str) -> bool:
     """Only http(s) links are rendered, so a stored javascript: URL can never become a link."""
     return isinstance(url, str) and url.lower().startswith(("http://", "https://"))
+
+
+@register.filter
+def duration_words(value: timedelta) -> str:
+    """A wait as a person says it: "about 15 minutes"."""
+    return wait_in_words(int(value.total_seconds()))

@@ -9,7 +9,7 @@ from content.services import profile_get_or_create, profile_update
 from recommendations.selectors import feed_for_user
 from recommendations.types import Feed, FeedRequestError
 from web.forms import EXPLORE_STEPS, ExploreForm, FeedParamsForm
-from web.views.helpers import redirect_back, user_or_none
+from web.views.helpers import form_rate_limited, redirect_back, too_many_requests, user_or_none
 
 PAGE_SIZE = 20
 
@@ -46,6 +46,12 @@ def _feed(request, form: FeedParamsForm) -> tuple[Feed | None, bool]:
 def home(request):
     form = FeedParamsForm(request.GET)
     form.is_valid()
+    # Free text is embedded on the request; over the limit, the feed is shown without it and the words stay in the box.
+    query_wait = None
+    if form.cleaned_data.get("q"):
+        query_wait = form_rate_limited(
+            request, form, limit="query", field="q", meanwhile="here is your feed without it meanwhile."
+        )
     feed, unknown_domain = _feed(request, form)
     profile = profile_get_or_create(user=request.user) if request.user.is_authenticated else None
     explore = form.cleaned_data.get("explore")
@@ -66,7 +72,8 @@ def home(request):
         "explore": explore,
         "profile": profile,
     }
-    return render(request, "web/home.html", context)
+    response = render(request, "web/home.html", context)
+    return too_many_requests(response, query_wait) if query_wait else response
 
 
 @login_required

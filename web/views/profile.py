@@ -9,6 +9,7 @@ from content.services import interaction_remove, interactions_reset, profile_get
 from recommendations.selectors import interest_summary
 from web.forms import ProfileForm
 from web.services import profile_personalize_now
+from web.views.helpers import form_rate_limited, too_many_requests
 
 
 def _domain_bars(scores: dict[str, float]) -> list[dict]:
@@ -29,13 +30,18 @@ def _domain_bars(scores: dict[str, float]) -> list[dict]:
 def profile(request):
     current = profile_get_or_create(user=request.user)
     form = ProfileForm(request.POST or None, initial={"display_name": current.display_name, "bio": current.bio})
+    wait = None
     if request.method == "POST" and form.is_valid():
         bio_changed = form.cleaned_data["bio"].strip() != current.bio
-        profile_update(user=request.user, bio=form.cleaned_data["bio"], display_name=form.cleaned_data["display_name"])
-        if bio_changed:
-            profile_personalize_now(user=request.user)
-        messages.success(request, "Profile saved.")
-        return redirect("profile")
+        wait = form_rate_limited(request, form, limit="bio", field="bio") if bio_changed else None
+        if not wait:
+            profile_update(
+                user=request.user, bio=form.cleaned_data["bio"], display_name=form.cleaned_data["display_name"]
+            )
+            if bio_changed:
+                profile_personalize_now(user=request.user)
+            messages.success(request, "Profile saved.")
+            return redirect("profile")
     summary = interest_summary(user=request.user)
     context = {
         "form": form,
@@ -45,7 +51,8 @@ def profile(request):
         "computed_at": summary.get("computed_at"),
         "history": feedback_history(user=request.user),
     }
-    return render(request, "web/profile.html", context)
+    response = render(request, "web/profile.html", context)
+    return too_many_requests(response, wait) if wait else response
 
 
 @login_required
