@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: run test install browser lint
+.PHONY: run stop dev test install browser lint
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,8 +19,17 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
 		|| (echo "Could not install Debian's chromium package, which the browser tests need" >&2; exit 1)
 
+# The production topology on this machine: gunicorn, Celery workers, one scheduler, embedded PostgreSQL and Redis.
 run: install
 	$(PY) -m platform_site.run
+
+# Stop what `make run` started (and the embedded servers) from another terminal.
+stop:
+	$(PY) -m platform_site.embedded stop
+
+# Django's autoreloading development server instead of gunicorn (workers and scheduler as in `make run`).
+dev: install
+	PLATFORM_WEB=runserver $(PY) -m platform_site.run
 
 test: install browser
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,15 +1,23 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
 
-from content import services, tasks
-from content.enqueue import enqueue_on_commit
+from content import services
 from content.forms import ItemForm
 from content.models import Domain, Interaction, Item, Profile
-from content.vectors import batched
 
-READONLY_FIELDS = ["embedding_model", "embedding_hash", "embedded_at", "embedding_error", "created_at", "updated_at"]
+READONLY_FIELDS = [
+    "embedding_model",
+    "embedding_hash",
+    "embedded_at",
+    "embedding_queued_at",
+    "embedding_attempts",
+    "embedding_error",
+    "created_at",
+    "updated_at",
+]
 
 
 class EmbeddingStatusFilter(admin.SimpleListFilter):
@@ -17,7 +25,12 @@ class EmbeddingStatusFilter(admin.SimpleListFilter):
     parameter_name = "embedding"
 
     def lookups(self, request, model_admin):
-        return [("missing", "Missing"), ("failed", "Failed"), ("ok", "Embedded")]
+        return [
+            ("missing", "Missing"),
+            ("failed", "Failed"),
+            ("gave_up", "Gave up (re-embed to retry)"),
+            ("ok", "Embedded"),
+        ]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -25,6 +38,8 @@ class EmbeddingStatusFilter(admin.SimpleListFilter):
             return queryset.filter(embedded_at__isnull=True)
         if value == "failed":
             return queryset.exclude(embedding_error="")
+        if value == "gave_up":
+            return queryset.filter(embedding_attempts__gte=settings.EMBEDDING_MAX_ATTEMPTS)
         if value == "ok":
             return queryset.filter(embedded_at__isnull=False)
         return queryset
@@ -33,6 +48,9 @@ class EmbeddingStatusFilter(admin.SimpleListFilter):
 class EmbeddingStatusMixin:
     @admin.display(description="Embedding", ordering="embedded_at")
     def embedding_status(self, obj):
+        if obj.embedding_attempts >= settings.EMBEDDING_MAX_ATTEMPTS:
+            label = f"gave up after {obj.embedding_attempts} failures"
+            return format_html('<span title="{}" style="color:#b00020">{}</span>', obj.embedding_error[:300], label)
         if obj.embedding_error and obj.embedded_at is None:
             return format_html('<span title="{}" style="color:#b00020">failed</span>', obj.embedding_error[:300])
         if obj.embedded_at is None:
@@ -72,10 +90,9 @@ class ItemAdmin(EmbeddingStatusMixin, admin.ModelAdmin):
         services.item_save(item=obj)
 
     def enqueue_embedding(self, ids):
-        # Clearing the hash forces a fresh vector even if the text did not change.
-        Item.objects.filter(pk__in=ids).update(embedding_hash="")
-        for batch in batched(ids):
-            enqueue_on_commit(tasks.embed_items, batch)
+        # Clearing the hash forces a fresh vector even if the text did not change; a row that gave up tries again.
+        Item.objects.filter(pk__in=ids).update(embedding_hash="", embedding_attempts=0)
+        services.items_embed_later(item_ids=ids)
 
     @admin.action(description="Deactivate selected items")
     def deactivate(self, request, queryset):
@@ -98,7 +115,7 @@ class ProfileAdmin(EmbeddingStatusMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if "bio" in form.changed_data:
-            enqueue_on_commit(tasks.embed_profile, obj.pk)
+            services.profile_embed_later(profile=obj)
 
     @admin.display(description="Feed")
     def feed_preview(self, obj):
@@ -106,9 +123,9 @@ class ProfileAdmin(EmbeddingStatusMixin, admin.ModelAdmin):
         return format_html('<a href="{}">Preview feed</a>', url)
 
     def enqueue_embedding(self, ids):
-        Profile.objects.filter(pk__in=ids).update(embedding_hash="")
-        for profile_id in ids:
-            enqueue_on_commit(tasks.embed_profile, profile_id)
+        Profile.objects.filter(pk__in=ids).update(embedding_hash="", embedding_attempts=0)
+        for profile in Profile.objects.filter(pk__in=ids):
+            services.profile_embed_later(profile=profile)
 
 
 @admin.register(Interaction)
@@ -119,3 +136,18 @@ class InteractionAdmin(admin.ModelAdmin):
     raw_id_fields = ["user", "item"]
     date_hierarchy = "created_at"
     list_select_related = ["user", "item"]
+
+    # Staff edits are feedback changes like any other: the person's interests are rebuilt.
+    def save_model(self, request, obj, form, change):
+        previous = Interaction.objects.filter(pk=obj.pk).values_list("user_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        services.feedback_touched(user_ids={obj.user_id, previous} - {None})
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.feedback_touched(user_ids=[obj.user_id])
+
+    def delete_queryset(self, request, queryset):
+        user_ids = set(queryset.values_list("user_id", flat=True))
+        super().delete_queryset(request, queryset)
+        services.feedback_touched(user_ids=user_ids)

@@ -71,6 +71,7 @@ def _demo_users() -> int:
             if event["item"] in items
         ]
         Interaction.objects.bulk_create(history, ignore_conflicts=True)
+        services.feedback_touched(user_ids=[user.pk])
     return user_model.objects.filter(username__in=[p["username"] for p in read_jsonl("users.jsonl")]).count()
 
 

@@ -11,8 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
-from content import tasks, vectors
-from content.enqueue import enqueue_on_commit
+from content import vectors
 from content.forms import ImportItemForm
 from content.models import ITEM_EDITABLE_FIELDS, Domain, Interaction, Item
 
@@ -142,9 +141,10 @@ def _form_errors(form) -> str:
 
 def queue_embedding(item_ids: list[int]) -> None:
     """One task per batch, so a large import is embedded in efficient batches by the worker."""
+    from content.services import items_embed_later
+
     with transaction.atomic():
-        for batch in vectors.batched(item_ids):
-            enqueue_on_commit(tasks.embed_items, batch)
+        items_embed_later(item_ids=item_ids)
 
 
 def embed_now(item_ids: list[int], progress=None) -> int:
@@ -212,11 +212,10 @@ def import_interactions(rows: Iterable[tuple[int, dict | str]], *, create_users:
     # Rows that were already stored (same state, or same client id) are skipped, not counted twice.
     report.created = Interaction.objects.count() - stored_before
     report.skipped = submitted - report.created
-    from recommendations import tasks as rec_tasks
+    from content.services import feedback_touched
 
     with transaction.atomic():
-        for user_id in touched_users:
-            enqueue_on_commit(rec_tasks.refresh_user_interests, user_id)
+        feedback_touched(user_ids=touched_users)
     return report
 
 

@@ -35,6 +35,10 @@ class Embedded(models.Model):
     embedding_hash = models.CharField(max_length=64, blank=True, editable=False)
     embedded_at = models.DateTimeField(null=True, blank=True, editable=False)
     embedding_error = models.TextField(blank=True, editable=False)
+    # Set when a task to embed the row was handed to the broker; the sweep leaves pending rows alone.
+    embedding_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Failures since the last success; the sweep gives up on a row at settings.EMBEDDING_MAX_ATTEMPTS.
+    embedding_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         abstract = True
@@ -117,6 +121,8 @@ class Profile(Embedded):
     # 0 = focused on known interests, 1 = adventurous; drives diversity re-ranking.
     explore = models.FloatField(default=0.3, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
     preferred_domains = models.ManyToManyField(Domain, blank=True, related_name="preferred_by")
+    # When the person's feedback last changed (recorded, edited or removed): interests older than this are stale.
+    feedback_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

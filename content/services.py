@@ -2,12 +2,14 @@
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from content import tasks
+from content import events, tasks
 from content.enqueue import enqueue_on_commit
 from content.models import ITEM_EDITABLE_FIELDS, Domain, Interaction, Item, Profile
 
@@ -36,8 +38,17 @@ def item_save(*, item: Item) -> Item:
     else:
         # Never write the vector columns from this (possibly stale) object: the worker owns them.
         item.save(update_fields=[*ITEM_EDITABLE_FIELDS, "updated_at"])
-    enqueue_on_commit(tasks.embed_items, [item.pk])
+    items_embed_later(item_ids=[item.pk])
     return item
+
+
+def items_embed_later(*, item_ids: list[int]) -> None:
+    """Queue items for embedding after commit (one task per batch) and tell subscribers they changed."""
+    from content import vectors
+
+    for batch in vectors.batched(item_ids):
+        enqueue_on_commit(tasks.embed_items, batch, on_sent=partial(vectors.mark_queued, Item, batch))
+    events.items_changed.send(sender=Item, item_ids=item_ids)
 
 
 def item_create(*, domain: Domain, title: str, **fields) -> Item:
@@ -52,9 +63,11 @@ def item_update(*, item: Item, **fields) -> Item:
     return item_save(item=item)
 
 
+@transaction.atomic
 def item_deactivate(*, item: Item) -> Item:
     item.is_active = False
     item.save(update_fields=["is_active", "updated_at"])
+    events.items_changed.send(sender=Item, item_ids=[item.pk])
     return item
 
 
@@ -85,8 +98,14 @@ def profile_update(
     if preferred_domains is not None:
         profile.preferred_domains.set(preferred_domains)
     if bio_changed:
-        enqueue_on_commit(tasks.embed_profile, profile.pk)
+        profile_embed_later(profile=profile)
     return profile
+
+
+def profile_embed_later(*, profile: Profile) -> None:
+    from content import vectors
+
+    enqueue_on_commit(tasks.embed_profile, profile.pk, on_sent=partial(vectors.mark_queued, Profile, [profile.pk]))
 
 
 @transaction.atomic
@@ -110,22 +129,32 @@ def interaction_record(
 @transaction.atomic
 def interaction_remove(*, user: AbstractBaseUser, interaction_id: int) -> bool:
     """Undo one of the user's own interactions; another user's id does nothing."""
-    from recommendations import tasks as rec_tasks
-
     deleted, _ = Interaction.objects.filter(user=user, pk=interaction_id).delete()
     if deleted:
-        enqueue_on_commit(rec_tasks.refresh_user_interests, user.pk)
+        feedback_touched(user_ids=[user.pk])
     return bool(deleted)
 
 
 @transaction.atomic
 def interactions_reset(*, user: AbstractBaseUser) -> int:
     """Forget the user's history so recommendations start again from the bio."""
-    from recommendations import tasks as rec_tasks
-
     deleted, _ = Interaction.objects.filter(user=user).delete()
-    enqueue_on_commit(rec_tasks.refresh_user_interests, user.pk)
+    feedback_touched(user_ids=[user.pk])
     return deleted
+
+
+def feedback_touched(*, user_ids) -> None:
+    """Every change to feedback ends here: stamp when it changed (the interest sweep compares against it) and
+    tell subscribers. People without a profile yet get one."""
+    user_ids = sorted(set(user_ids))
+    now = timezone.now()
+    stamped = set(Profile.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True))
+    Profile.objects.filter(user_id__in=stamped).update(feedback_changed_at=now)
+    Profile.objects.bulk_create(
+        [Profile(user_id=user_id, feedback_changed_at=now) for user_id in user_ids if user_id not in stamped],
+        ignore_conflicts=True,
+    )
+    events.feedback_changed.send(sender=Interaction, user_ids=user_ids)
 
 
 # --- Batches (the API's bulk endpoints) -------------------------------------------------------
@@ -137,8 +166,6 @@ def items_upsert(*, rows: list[dict]) -> list[tuple[Item, bool]]:
 
     Fields a row leaves out keep their current value; embedding is queued once per batch of ids after commit.
     """
-    from content import vectors
-
     results = []
     for fields in rows:
         unknown = set(fields) - set(ITEM_EDITABLE_FIELDS)
@@ -153,8 +180,7 @@ def items_upsert(*, rows: list[dict]) -> list[tuple[Item, bool]]:
         item.full_clean()
         item.save()
         results.append((item, created))
-    for batch in vectors.batched([item.pk for item, _ in results]):
-        enqueue_on_commit(tasks.embed_items, batch)
+    items_embed_later(item_ids=[item.pk for item, _ in results])
     return results
 
 
@@ -216,9 +242,7 @@ def interactions_record_batch(*, user: AbstractBaseUser, entries: list[dict]) ->
     Returns (interaction, outcome) per entry in order; an entry whose client_id was seen before is a duplicate
     and changes nothing, so a retried batch is never counted twice.
     """
-    from recommendations import tasks as rec_tasks
-
     results = [_interaction_write(user=user, **entry) for entry in entries]
     if any(outcome != InteractionOutcome.DUPLICATE for _, outcome in results):
-        enqueue_on_commit(rec_tasks.refresh_user_interests, user.pk)
+        feedback_touched(user_ids=[user.pk])
     return results

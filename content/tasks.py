@@ -23,28 +23,27 @@ def embed_items(self, item_ids: list[int]) -> int:
 
 @shared_task(bind=True, **RETRY)
 def embed_profile(self, profile_id: int) -> bool:
-    from recommendations import tasks as rec_tasks
-
     try:
-        changed = vectors.profile_embed(profile_id=profile_id)
+        return vectors.profile_embed(profile_id=profile_id)
     except Exception as exc:
         vectors.record_failure(model=Profile, ids=[profile_id], error=repr(exc))
         raise
-    profile = Profile.objects.filter(pk=profile_id).only("user_id").first()
-    if profile is not None:
-        rec_tasks.refresh_user_interests.delay(profile.user_id)
-    return changed
 
 
 @shared_task
 def embedding_sweep() -> dict:
-    """Find rows whose vector is missing or stale (failed, never sent, other model, older text) and redo them."""
+    """Find rows whose vector is missing or stale (failed, never sent, other model, older text) and redo them;
+    rows already queued and still pending are left alone."""
+    from functools import partial
+
+    from content.enqueue import send
+
     item_ids = vectors.stale_item_ids()
     for batch in vectors.batched(item_ids):
-        embed_items.delay(batch)
+        send(embed_items, batch, on_sent=partial(vectors.mark_queued, Item, batch))
     profile_ids = vectors.stale_profile_ids()
     for profile_id in profile_ids:
-        embed_profile.delay(profile_id)
+        send(embed_profile, profile_id, on_sent=partial(vectors.mark_queued, Profile, [profile_id]))
     if item_ids or profile_ids:
         logger.info("sweep queued %d items and %d profiles", len(item_ids), len(profile_ids))
     return {"items": len(item_ids), "profiles": len(profile_ids)}

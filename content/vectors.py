@@ -1,11 +1,14 @@
 """Embedding services: make, refresh and sweep the vectors of items and bios."""
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from content import events
 from content.embedding import get_encoder, text_hash
 from content.models import Item, Profile
 
@@ -23,23 +26,49 @@ def _is_current(row, text: str) -> bool:
 
 
 def _embed_rows(rows: list, model) -> int:
-    """Embed rows whose vector is missing or stale; returns how many were written."""
+    """Embed rows whose vector is missing or stale; returns how many were written.
+
+    Encoding takes a while; an edit can land meanwhile. A vector is stored only if the row's text still hashes to
+    what was embedded (checked under a row lock), so a stale vector is never stored as if it were current.
+    """
     stale = [row for row in rows if not _is_current(row, row.text_for_embedding)]
     if not stale:
         return 0
     texts = [row.text_for_embedding for row in stale]
     vectors = get_encoder().encode(texts)
     now = timezone.now()
-    for row, text, vector in zip(stale, texts, vectors, strict=True):
-        row.embedding = vector
-        row.embedding_model = settings.EMBEDDING_MODEL_NAME
-        row.embedding_hash = text_hash(text)
-        row.embedded_at = now
-        row.embedding_error = ""
-    model.objects.bulk_update(
-        stale, ["embedding", "embedding_model", "embedding_hash", "embedded_at", "embedding_error"]
-    )
-    return len(stale)
+    embedded = {row.pk: (text_hash(text), vector) for row, text, vector in zip(stale, texts, vectors, strict=True)}
+    with transaction.atomic():
+        current = model.objects.select_for_update().filter(pk__in=embedded).order_by("pk")
+        fresh = [row for row in current if text_hash(row.text_for_embedding) == embedded[row.pk][0]]
+        for row in fresh:
+            row.embedding = embedded[row.pk][1]
+            row.embedding_model = settings.EMBEDDING_MODEL_NAME
+            row.embedding_hash = embedded[row.pk][0]
+            row.embedded_at = now
+            row.embedding_error = ""
+            row.embedding_attempts = 0
+            row.embedding_queued_at = None
+        model.objects.bulk_update(fresh, [*VECTOR_FIELDS, "embedding_attempts", "embedding_queued_at"])
+        if len(fresh) < len(stale):
+            logger.info(
+                "%d %s rows changed while embedding; left for their own task", len(stale) - len(fresh), model.__name__
+            )
+        _announce(model, fresh)
+    return len(fresh)
+
+
+VECTOR_FIELDS = ["embedding", "embedding_model", "embedding_hash", "embedded_at", "embedding_error"]
+
+
+def _announce(model, rows: list) -> None:
+    if not rows:
+        return
+    if model is Item:
+        events.items_changed.send(sender=Item, item_ids=[row.pk for row in rows])
+    else:
+        for row in rows:
+            events.bio_embedded.send(sender=Profile, user_id=row.user_id)
 
 
 def items_embed(*, item_ids: list[int]) -> int:
@@ -54,24 +83,37 @@ def profile_embed(*, profile_id: int) -> bool:
         return False
     if not profile.text_for_embedding:
         if profile.embedded_at is not None:
-            Profile.objects.filter(pk=profile.pk).update(
-                embedding=None, embedding_hash="", embedding_model="", embedded_at=None
-            )
+            with transaction.atomic():
+                Profile.objects.filter(pk=profile.pk).update(
+                    embedding=None, embedding_hash="", embedding_model="", embedded_at=None, embedding_queued_at=None
+                )
+                _announce(Profile, [profile])
             return True
         return False
     return _embed_rows([profile], Profile) == 1
 
 
 def record_failure(*, model, ids: list[int], error: str) -> None:
-    model.objects.filter(pk__in=ids).update(embedding_error=error[:2000])
+    """Count the failure: a row that keeps failing stops being retried by the sweep (and shows in the admin)."""
+    model.objects.filter(pk__in=ids).update(
+        embedding_error=error[:2000], embedding_attempts=F("embedding_attempts") + 1, embedding_queued_at=None
+    )
+
+
+def mark_queued(model, ids: list[int]) -> None:
+    model.objects.filter(pk__in=ids).update(embedding_queued_at=timezone.now())
 
 
 def _stale(model):
-    """Rows without a vector, with one from another model, or edited since embedding."""
+    """Rows without a vector, with one from another model, or edited since embedding; not while a task for them is
+    still pending, and not once they have failed too often."""
+    pending_since = timezone.now() - timedelta(seconds=settings.EMBEDDING_PENDING_SECONDS)
     return model.objects.filter(
         Q(embedded_at__isnull=True)
         | ~Q(embedding_model=settings.EMBEDDING_MODEL_NAME)
-        | Q(updated_at__gt=F("embedded_at"))
+        | Q(updated_at__gt=F("embedded_at")),
+        Q(embedding_queued_at__isnull=True) | Q(embedding_queued_at__lt=pending_since),
+        embedding_attempts__lt=settings.EMBEDDING_MAX_ATTEMPTS,
     )
 
 

@@ -1,6 +1,9 @@
-"""`make run`: database, migrations, demo data, a Celery worker (with the periodic sweep) and the web server.
+"""`make run`: the production topology on one machine.
 
-Stops everything on Ctrl-C; the embedded PostgreSQL stops with the last process attached to it.
+Embedded PostgreSQL and Redis (unless DATABASE_URL / CELERY_BROKER_URL point elsewhere), migrations and demo data,
+then gunicorn (WEB_CONCURRENCY processes), CELERY_WORKERS Celery workers and one beat scheduler. Ctrl-C or SIGTERM
+stops them all; the children also die with this process if it is killed outright, and the embedded servers stop
+once nobody uses them.
 """
 
 import os
@@ -10,6 +13,7 @@ import sys
 import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_site.settings")
+os.environ.setdefault("DJANGO_ENV", "local")
 
 import django  # noqa: E402
 
@@ -19,19 +23,48 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from content.vectors import embedding_coverage  # noqa: E402
-from platform_site import embedded_db  # noqa: E402
+from platform_site.embedded.keeper import die_with_parent  # noqa: E402
 
 ADDRESS = os.environ.get("PLATFORM_ADDRESS", "127.0.0.1:8000")
+WORKERS = int(os.environ.get("CELERY_WORKERS", "1"))
+CONCURRENCY = int(os.environ.get("CELERY_CONCURRENCY", "2"))
 READY_TIMEOUT_SECONDS = 600
+PID_FILE = settings.BASE_DIR / "var" / "run.pid"
 
 
 def _spawn(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, *args], cwd=settings.BASE_DIR)
+    # Dies with this process even if it is killed without a chance to stop its children.
+    return subprocess.Popen([sys.executable, *args], cwd=settings.BASE_DIR, preexec_fn=die_with_parent(signal.SIGTERM))
 
 
-def _wait_for_vectors(started: float, processes: list[subprocess.Popen]) -> None:
+def _web() -> subprocess.Popen:
+    if os.environ.get("PLATFORM_WEB") == "runserver":
+        return _spawn("manage.py", "runserver", ADDRESS)
+    return _spawn("-m", "gunicorn", "-c", "platform_site/gunicorn.conf.py", "platform_site.wsgi")
+
+
+def processes() -> list[subprocess.Popen]:
+    queue = f"--queues={settings.CELERY_TASK_DEFAULT_QUEUE}"
+    started = [_web()]
+    for number in range(WORKERS):
+        started.append(
+            _spawn(
+                "-m", "celery", "-A", "platform_site", "worker", queue,
+                f"--hostname=worker{number + 1}@%h", f"--concurrency={CONCURRENCY}", "--loglevel=INFO",
+            )
+        )  # fmt: skip
+    started.append(
+        _spawn(
+            "-m", "celery", "-A", "platform_site", "beat", "--loglevel=INFO",
+            f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",
+        )
+    )  # fmt: skip
+    return started
+
+
+def _wait_for_vectors(started: float, children: list[subprocess.Popen]) -> None:
     while time.monotonic() - started < READY_TIMEOUT_SECONDS:
-        if any(process.poll() is not None for process in processes):
+        if any(child.poll() is not None for child in children):
             raise SystemExit("a child process exited early; see the log above")
         coverage = embedding_coverage()
         if (
@@ -39,8 +72,9 @@ def _wait_for_vectors(started: float, processes: list[subprocess.Popen]) -> None
             and coverage["profiles_embedded"] == coverage["profiles_with_bio"]
         ):
             print(
-                f"\nReady in {time.monotonic() - started:.1f}s: http://{ADDRESS}/  "
-                f"({coverage['items']} items and {coverage['profiles_embedded']} bios embedded)\n",
+                f"\nReady in {time.monotonic() - started:.1f}s: http://{ADDRESS}/  ({coverage['items']} items and "
+                f"{coverage['profiles_embedded']} bios embedded; {os.environ.get('WEB_CONCURRENCY', '2')} web "
+                f"processes, {WORKERS} worker(s) x {CONCURRENCY}, 1 scheduler)\n",
                 flush=True,
             )
             return
@@ -50,44 +84,32 @@ def _wait_for_vectors(started: float, processes: list[subprocess.Popen]) -> None
 
 def main() -> None:
     started = time.monotonic()
+    PID_FILE.parent.mkdir(exist_ok=True)
+    PID_FILE.write_text(str(os.getpid()))
     call_command("migrate", interactive=False, verbosity=0)
     call_command("load_demo")
-    worker = _spawn(
-        "-m",
-        "celery",
-        "-A",
-        "platform_site",
-        "worker",
-        "--beat",
-        "--pool=solo",
-        "--loglevel=INFO",
-        f"--queues={settings.CELERY_TASK_DEFAULT_QUEUE}",
-        f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",
-    )
-    web = _spawn("manage.py", "runserver", ADDRESS, "--noreload")
-    processes = [worker, web]
+    children = processes()
 
     def stop(*_):
-        for process in processes:
-            if process.poll() is None:
-                # SIGINT lets the web server run its exit handlers (and detach from the database) too.
-                process.send_signal(signal.SIGINT)
-        for process in processes:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
             try:
-                process.wait(timeout=20)
+                child.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                process.kill()
-        embedded_db.forget_dead_handles()
+                child.kill()
+        PID_FILE.unlink(missing_ok=True)
         sys.exit(0)
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    # A settled stats pass so the first feeds have popularity and co-engagement to work with.
+    # A settled statistics pass so the first feeds have popularity and co-engagement to work with.
     from recommendations.tasks import refresh_item_statistics
 
     refresh_item_statistics.delay()
-    _wait_for_vectors(started, processes)
-    while all(process.poll() is None for process in processes):
+    _wait_for_vectors(started, children)
+    while all(child.poll() is None for child in children):
         time.sleep(1)
     stop()
 

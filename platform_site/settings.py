@@ -104,19 +104,26 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------
+# Without DATABASE_URL, an embedded PostgreSQL + pgvector and an embedded Redis (broker) run inside the project.
+EMBEDDED = None
 if env("DATABASE_URL", default=""):
     _default_db = env.db("DATABASE_URL")
     # Allow unix-socket hosts written percent-encoded in the URL.
     _default_db["HOST"] = unquote(str(_default_db.get("HOST", "")))
 else:
-    from platform_site import embedded_db
+    from platform_site import embedded
 
-    _default_db = embedded_db.start(
+    EMBEDDED = embedded.attach(
         Path(env("EMBEDDED_PGDATA", default=str(BASE_DIR / ".pgdata"))),
-        database=env("EMBEDDED_DATABASE", default="platform"),
+        tcp_port=env.int("EMBEDDED_PG_PORT", default=None),
     )
+    _database = env("EMBEDDED_DATABASE", default="platform")
+    embedded.ensure_database(EMBEDDED, _database)
+    _default_db = embedded.database_settings(EMBEDDED, _database)
 _default_db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 _default_db["CONN_HEALTH_CHECKS"] = True
+# A database that does not answer within this many seconds is reported as down (503), not waited on.
+_default_db.setdefault("OPTIONS", {})["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
 DATABASES = {"default": _default_db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -174,38 +181,49 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 
 # --- Caches -------------------------------------------------------------------------
-CACHES = (
-    {"default": env.cache("CACHE_URL")}
-    if env("CACHE_URL", default="")
-    else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-)
+# Shared by every process (feeds, rate limits, the serving ranker version): the database by default, Redis in
+# production (CACHE_URL=redis://...).
+CACHES = {"default": env.cache("CACHE_URL", default="dbcache://platform_cache")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 100_000)
 
 # --- Celery ---------------------------------------------------------------------------
-BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(BASE_DIR / ".broker")))
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://localhost//")
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    for _folder in ("queue", "processed", "control"):
-        (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BROKER_DIR / "queue"),
-        "data_folder_out": str(BROKER_DIR / "queue"),
-        "processed_folder": str(BROKER_DIR / "processed"),
-        "control_folder": str(BROKER_DIR / "control"),
-        "store_processed": False,
-    }
+if env("CELERY_BROKER_URL", default=""):
+    CELERY_BROKER_URL = env("CELERY_BROKER_URL")
+elif EMBEDDED is not None:
+    CELERY_BROKER_URL = embedded.redis_url(EMBEDDED)
+else:
+    raise ImproperlyConfigured(
+        "DATABASE_URL points at an external database: set CELERY_BROKER_URL too (e.g. redis://localhost:6379/0)."
+    )
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="platform")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Saving content must not hang when the broker is down: the sweep embeds it later.
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+# A write must not wait on a broker that is down: one short try, then the periodic sweeps redo the work.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=0.5)
+CELERY_TASK_PUBLISH_RETRY = False
+# Hard limit, and a soft one a task can catch to end cleanly; the longest task (the daily refit) sets its own.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_LONGEST_TASK_SECONDS = 1800
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis hands an unacknowledged task (its worker died) to another worker after this long: longer than the
+    # longest task, so a slow task is never run twice at once.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_LONGEST_TASK_SECONDS + 300),
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=2.0),
+}
 CELERY_BEAT_SCHEDULE = {
     "embedding-sweep": {
         "task": "content.tasks.embedding_sweep",
         "schedule": env.float("EMBEDDING_SWEEP_SECONDS", default=60.0),
+    },
+    "interests-sweep": {
+        "task": "recommendations.tasks.interests_sweep",
+        "schedule": env.float("INTERESTS_SWEEP_SECONDS", default=60.0),
     },
     "recommendation-stats": {
         "task": "recommendations.tasks.refresh_item_statistics",
@@ -216,7 +234,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("RANKER_REFIT_SECONDS", default=24 * 3600.0),
     },
 }
-CELERY_BEAT_SCHEDULE_FILENAME = str(BROKER_DIR / "beat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 
 
 # --- Embeddings ------------------------------------------------------------------------
@@ -233,6 +251,12 @@ EMBEDDING_MODEL_NAME = env("EMBEDDING_MODEL", default="") or "all-MiniLM-L6-v2"
 EMBEDDING_DIMENSIONS = env.int("EMBEDDING_DIMENSIONS", default=384)
 EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=64)
 EMBEDDING_DEVICE = env("EMBEDDING_DEVICE", default="cpu")
+# A row queued for embedding this long ago without a result is queued again (the task was lost).
+EMBEDDING_PENDING_SECONDS = env.int("EMBEDDING_PENDING_SECONDS", default=600)
+# After this many failures in a row the sweep stops retrying a row; the admin lists it.
+EMBEDDING_MAX_ATTEMPTS = env.int("EMBEDDING_MAX_ATTEMPTS", default=5)
+# A rebuild of someone's interests queued this long ago without a result is queued again.
+INTERESTS_PENDING_SECONDS = env.int("INTERESTS_PENDING_SECONDS", default=600)
 
 # --- REST framework -----------------------------------------------------------------
 REST_FRAMEWORK = {

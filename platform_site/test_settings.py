@@ -1,10 +1,8 @@
 """Test overlay: only what tests need differs from the real settings."""
 
 import os
-import tempfile
 
-# Tests never touch the development broker folder or queue.
-os.environ.setdefault("CELERY_BROKER_DIR", tempfile.mkdtemp(prefix="platform-test-broker-"))
+# Tests never touch the development queue.
 os.environ.setdefault("CELERY_QUEUE", "platform-test")
 # A test run is a local run even against a DATABASE_URL: it needs no secret key of its own.
 os.environ.setdefault("DJANGO_ENV", "local")

@@ -20,7 +20,9 @@ from recommendations.sources.memory import MemorySources, person_from, rows_by_u
 K = 10
 TRIALS = 240
 CHECK_SHARE = 0.3
-MAX_TASK_USERS = 300
+MAX_TASK_USERS = 500
+# How many standard errors a fit's held-out gain must clear to replace the serving weights.
+MIN_CONFIDENCE = 1.0
 # A situation needs this many users in its task before its weights are fitted.
 MIN_TASK_USERS = 3
 # Item-level situations are rescaled against the person's other candidates on these mixed tasks.
@@ -88,12 +90,17 @@ def task_from_split(split: splits.Split, *, seed: int, max_users: int = MAX_TASK
     return Task(split.situation, values, situation, relevant, wanted)
 
 
-def ndcg(task: Task, weights: np.ndarray, k: int = K) -> float:
-    """Mean NDCG@k of ranking each user's pool by the blend (weights: situations x features)."""
+def ndcg_per_user(task: Task, weights: np.ndarray, k: int = K) -> np.ndarray:
+    """NDCG@k of ranking each user's pool by the blend (weights: situations x features).
+
+    Ties are broken against the wanted items: a blend that cannot tell candidates apart must not score well by
+    the luck of the pool's order.
+    """
     if len(task) == 0:
-        return 0.0
+        return np.zeros(0)
     safe = np.maximum(task.situations, 0)
-    scores = np.einsum("upf,upf->up", task.values, weights[safe])
+    scores = np.einsum("upf,upf->up", task.values, weights[safe]).astype(np.float64)
+    scores -= 1e-9 * task.relevant
     scores[task.situations < 0] = -np.inf
     k = min(k, scores.shape[1])
     top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
@@ -101,7 +108,12 @@ def ndcg(task: Task, weights: np.ndarray, k: int = K) -> float:
     gains = np.take_along_axis(task.relevant, top, axis=1).astype(np.float32)
     discounts = 1.0 / np.log2(np.arange(2, k + 2))
     ideal = np.cumsum(discounts)[np.clip(np.minimum(task.wanted, k).astype(int) - 1, 0, k - 1)]
-    return float(np.mean(gains @ discounts / ideal))
+    return gains @ discounts / ideal
+
+
+def ndcg(task: Task, weights: np.ndarray, k: int = K) -> float:
+    """Mean NDCG@k over the task's users."""
+    return float(np.mean(ndcg_per_user(task, weights, k))) if len(task) else 0.0
 
 
 def observable(tasks: list[Task], situation: int) -> list[int]:
@@ -204,13 +216,24 @@ def fit(tasks: list[Task], current: Ranker, *, seed: int = 0) -> FitResult:
             continue
         trial = final.copy()
         trial[index] = weights[index]
-        before, after = _objective(own_check, final), _objective(own_check, trial)
-        entry |= {"check_ndcg@10_current": round(before, 4), "check_ndcg@10_fitted": round(after, 4)}
-        if after > before:
+        before = np.concatenate([ndcg_per_user(task, final) for task in own_check])
+        after = np.concatenate([ndcg_per_user(task, trial) for task in own_check])
+        gain = after - before
+        # Paired: the same held-out users under both blends. Adopt a clear win, not noise.
+        confidence = float(gain.mean() / (gain.std(ddof=1) / np.sqrt(len(gain)) + 1e-12)) if len(gain) > 1 else 0.0
+        entry |= {
+            "check_ndcg@10_current": round(float(before.mean()), 4),
+            "check_ndcg@10_fitted": round(float(after.mean()), 4),
+            "check_confidence": round(confidence, 2),
+        }
+        if gain.mean() > 0 and confidence >= MIN_CONFIDENCE:
             final = trial
             entry |= {"adopted": True, "reason": "fitted weights rank held-out users better"}
         else:
-            entry |= {"adopted": False, "reason": "fitted weights did not beat the current ones on held-out users"}
+            entry |= {
+                "adopted": False,
+                "reason": "fitted weights did not clearly beat the current ones on held-out users",
+            }
         report[name] = entry
     ranker = Ranker(
         {

@@ -16,6 +16,10 @@ class InterestProfile(models.Model):
     positive_count = models.PositiveIntegerField(default=0)
     negative_count = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField(auto_now=True)
+    # When the feedback and bio this was built from last changed; older than the person's now means stale.
+    based_on = models.DateTimeField(null=True, blank=True)
+    # Set when a rebuild was handed to the broker; the sweep leaves pending rebuilds alone.
+    refresh_queued_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Interests of {self.user}"

@@ -1,13 +1,18 @@
 """Writes for the recommender: interest models, engagement statistics, neighbour lists and ranker fits."""
 
+from datetime import timedelta
+
 import numpy as np
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import F, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from pgvector import HalfVector
 
 from content.embedding import get_encoder, to_array
+from content.enqueue import enqueue_on_commit, send
 from content.models import Interaction, Item, Profile
 from recommendations import collaborative, fitting, signals
 from recommendations.dataset import Dataset, build
@@ -78,6 +83,16 @@ def interest_model_compute(*, user_id: int) -> tuple[InterestModel, dict[str, fl
     return model.stored(), scores
 
 
+def _inputs_changed_at(user_id: int):
+    """When anything the interests are built from last changed: feedback, or the bio's vector."""
+    return (
+        Profile.objects.filter(user_id=user_id)
+        .annotate(changed=Greatest("feedback_changed_at", "embedded_at"))
+        .values_list("changed", flat=True)
+        .first()
+    )
+
+
 @transaction.atomic
 def interests_refresh(*, user_id: int) -> InterestProfile | None:
     """Rebuild the user's interests from their bio and history (idempotent)."""
@@ -85,10 +100,14 @@ def interests_refresh(*, user_id: int) -> InterestProfile | None:
 
     if not get_user_model().objects.filter(pk=user_id).exists():
         return None
+    # Read before the inputs: a change committed while this runs is newer than based_on, so the sweep redoes it.
+    based_on = _inputs_changed_at(user_id)
     model, scores = interest_model_compute(user_id=user_id)
     profile, _ = InterestProfile.objects.select_for_update().update_or_create(
         user_id=user_id,
         defaults={
+            "based_on": based_on,
+            "refresh_queued_at": None,
             "domain_scores": scores,
             "negative": HalfVector(model.negative) if model.negative is not None else None,
             "positive_items": {str(item): weight for item, weight in model.positive_items.items()},
@@ -109,6 +128,35 @@ def interests_refresh(*, user_id: int) -> InterestProfile | None:
         for interest in model.interests
     )
     return profile
+
+
+def interests_refresh_later(*, user_id: int, now: bool = False) -> None:
+    """Queue a rebuild after commit (or now, from a sweep); once the broker has it, the sweep leaves this person
+    alone for a while."""
+    from recommendations import tasks
+
+    def queued():
+        InterestProfile.objects.update_or_create(user_id=user_id, defaults={"refresh_queued_at": timezone.now()})
+
+    (send if now else enqueue_on_commit)(tasks.refresh_user_interests, user_id, on_sent=queued)
+
+
+def stale_interest_user_ids() -> list[int]:
+    """People whose feedback or bio changed after their interests were built (a lost or failed rebuild), except
+    those whose rebuild is queued and still pending."""
+    pending_since = timezone.now() - timedelta(seconds=settings.INTERESTS_PENDING_SECONDS)
+    interests = InterestProfile.objects.filter(user_id=OuterRef("user_id"))
+    return list(
+        Profile.objects.annotate(
+            changed=Greatest("feedback_changed_at", "embedded_at"),
+            based_on=Subquery(interests.values("based_on")[:1]),
+            queued=Subquery(interests.values("refresh_queued_at")[:1]),
+        )
+        .filter(changed__isnull=False)
+        .filter(Q(based_on__isnull=True) | Q(based_on__lt=F("changed")))
+        .filter(Q(queued__isnull=True) | Q(queued__lt=pending_since))
+        .values_list("user_id", flat=True)
+    )
 
 
 def load_interest_model(*, user_id: int) -> InterestModel:

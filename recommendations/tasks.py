@@ -13,6 +13,17 @@ def refresh_user_interests(user_id: int) -> int:
     return 0 if profile is None else profile.interests.count()
 
 
+@shared_task
+def interests_sweep() -> dict:
+    """Rebuild the interests of people whose feedback or bio changed since (a lost, failed or killed rebuild)."""
+    from recommendations.services import interests_refresh_later, stale_interest_user_ids
+
+    user_ids = stale_interest_user_ids()
+    for user_id in user_ids:
+        interests_refresh_later(user_id=user_id, now=True)
+    return {"people": len(user_ids)}
+
+
 @shared_task(**RETRY)
 def refresh_item_statistics() -> dict:
     from recommendations.services import item_stats_refresh, neighbours_refresh
@@ -20,7 +31,8 @@ def refresh_item_statistics() -> dict:
     return {"stats": item_stats_refresh(), "pairs": neighbours_refresh()}
 
 
-@shared_task
+# Fitting runs the ranking pipeline for hundreds of people per situation: it gets longer than the default limit.
+@shared_task(soft_time_limit=1500, time_limit=1800)
 def refit_ranker(min_users: int = 20) -> dict:
     """Refit the per-situation weights on recent behaviour once enough people have some; a fit that does not beat
     the serving weights on held-out people is reported and not stored."""

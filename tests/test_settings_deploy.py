@@ -11,6 +11,7 @@ from django.conf import settings
 # Nothing reachable: `check` never connects, and a production deploy names its database.
 PRODUCTION = {
     "DATABASE_URL": "postgres://platform:unused@127.0.0.1:1/platform",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
     "DJANGO_DEBUG": "off",
     "DJANGO_ALLOWED_HOSTS": "platform.example.com",
 }
@@ -27,7 +28,7 @@ def manage(*args: str, **environment: str) -> subprocess.CompletedProcess:
     inherited = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "DATABASE_", "SECURE_", "EMBEDDED_"))
+        if not name.startswith(("DJANGO_", "DATABASE_", "SECURE_", "EMBEDDED_", "CELERY_", "CACHE_"))
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],

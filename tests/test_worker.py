@@ -40,7 +40,6 @@ def start_worker(log):
         "DJANGO_SETTINGS_MODULE": "platform_site.test_settings",
         "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_BROKER_DIR": str(settings.BROKER_DIR),
         "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
     }
     command = [

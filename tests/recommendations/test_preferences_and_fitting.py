@@ -33,10 +33,10 @@ def test_followed_domain_rises_in_the_feed_of_a_user_with_no_words_or_history(
 
 @pytest.fixture
 def regulars(topics, person, embed_everything):
-    """Sixteen people, each into two of the five topics: enough varied behaviour to fit on."""
+    """Forty people, each into two of the five topics: enough varied behaviour to fit and check a fit on."""
     names = list(topics)
-    for number in range(16):
-        first, second = names[number % 5], names[(number + 1 + number // 5) % 5]
+    for number in range(40):
+        first, second = names[number % 5], names[(number % 5 + 1 + (number // 5) % 4) % 5]
         picks = [topics[first][(number + step) % len(topics[first])] for step in range(4)]
         picks += [topics[second][(number + step) % len(topics[second])] for step in range(3)]
         person(history=[(item, "like") for item in picks])

@@ -1,0 +1,21 @@
+"""gunicorn settings for `make run` and production: `gunicorn -c platform_site/gunicorn.conf.py platform_site.wsgi`."""
+
+import os
+
+bind = os.environ.get("PLATFORM_ADDRESS", "127.0.0.1:8000")
+# Processes: each holds its own database connections and, once someone types a query, the embedding model.
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Threads overlap database waits within a process; ranking itself holds the GIL.
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "4"))
+timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then, so slow growth in one process never becomes an outage.
+max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "5000"))
+max_requests_jitter = max_requests // 10
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+accesslog = "-" if os.environ.get("WEB_ACCESS_LOG", "") else None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+proc_name = "platform-web"
