@@ -29,6 +29,8 @@ ADDRESS = os.environ.get("PLATFORM_ADDRESS", "127.0.0.1:8000")
 WORKERS = int(os.environ.get("CELERY_WORKERS", "1"))
 CONCURRENCY = int(os.environ.get("CELERY_CONCURRENCY", "2"))
 READY_TIMEOUT_SECONDS = 600
+# PLATFORM_DEMO=0 starts the topology on whatever data is there (tests, drills, a real deployment's data).
+LOAD_DEMO = os.environ.get("PLATFORM_DEMO", "1") not in ("0", "false", "no")
 PID_FILE = settings.BASE_DIR / "var" / "run.pid"
 
 
@@ -87,7 +89,8 @@ def main() -> None:
     PID_FILE.parent.mkdir(exist_ok=True)
     PID_FILE.write_text(str(os.getpid()))
     call_command("migrate", interactive=False, verbosity=0)
-    call_command("load_demo")
+    if LOAD_DEMO:
+        call_command("load_demo")
     children = processes()
 
     def stop(*_):
@@ -108,7 +111,10 @@ def main() -> None:
     from recommendations.tasks import refresh_item_statistics
 
     refresh_item_statistics.delay()
-    _wait_for_vectors(started, children)
+    if LOAD_DEMO:
+        _wait_for_vectors(started, children)
+    else:
+        print(f"\nStarted in {time.monotonic() - started:.1f}s: http://{ADDRESS}/\n", flush=True)
     while all(child.poll() is None for child in children):
         time.sleep(1)
     stop()
