@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: run stop dev test install browser lint
+.PHONY: run stop dev test install browser lint loadtest
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ stop:
 # Django's autoreloading development server instead of gunicorn (workers and scheduler as in `make run`).
 dev: install
 	PLATFORM_WEB=runserver $(PY) -m platform_site.run
+
+# HTTP load benchmark with wrk (Debian's package) against the site as `make run` starts it; build the catalog first:
+#   EMBEDDED_DATABASE=platform_bench100k .venv/bin/python manage.py benchmark_feed --items 100000
+loadtest: install
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null) \
+		|| (echo "Could not install Debian's wrk package, which the load benchmark uses" >&2; exit 1)
+	EMBEDDED_DATABASE=$${EMBEDDED_DATABASE:-platform_bench100k} $(PY) manage.py load_benchmark $(LOADTEST_ARGS)
 
 test: install browser
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -3,6 +3,7 @@
 import csv
 import json
 from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -147,13 +148,16 @@ def queue_embedding(item_ids: list[int]) -> None:
         items_embed_later(item_ids=item_ids)
 
 
-def embed_now(item_ids: list[int], progress=None) -> int:
-    """Embed in this process, batch by batch (for large imports without waiting on the worker)."""
+def embed_now(item_ids: list[int], progress=None, log=None) -> int:
+    """Embed in this process, batch by batch (for large imports without waiting on the worker); a load of
+    vectors.BULK_LOAD_ROWS or more builds the HNSW index once at the end instead of row by row."""
+    bulk = len(item_ids) >= vectors.BULK_LOAD_ROWS
     done = 0
-    for batch in vectors.batched(item_ids, size=256):
-        done += vectors.items_embed(item_ids=batch)
-        if progress:
-            progress(len(batch))
+    with vectors.hnsw_deferred(log=log) if bulk else nullcontext():
+        for batch in vectors.batched(item_ids, size=256):
+            done += vectors.items_embed(item_ids=batch)
+            if progress:
+                progress(len(batch))
     return done
 
 

@@ -12,6 +12,9 @@ TITLE_MAX_LENGTH = 300
 DESCRIPTION_MAX_LENGTH = 5000
 BIO_MAX_LENGTH = 1000
 MAX_TAGS = 20
+# Where a new profile's focused <-> adventurous setting starts: diverse enough that a page is not one topic
+# (measured: intra-list diversity above item-kNN's on MovieLens) at no cost in accuracy.
+DEFAULT_EXPLORE = 0.4
 # What people edit on an item (admin, import, API); the vector columns belong to the worker.
 ITEM_EDITABLE_FIELDS = (
     "domain",
@@ -119,7 +122,7 @@ class Profile(Embedded):
     display_name = models.CharField(max_length=80, blank=True)
     bio = models.TextField(blank=True, validators=[MaxLengthValidator(BIO_MAX_LENGTH)])
     # 0 = focused on known interests, 1 = adventurous; drives diversity re-ranking.
-    explore = models.FloatField(default=0.3, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    explore = models.FloatField(default=DEFAULT_EXPLORE, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
     preferred_domains = models.ManyToManyField(Domain, blank=True, related_name="preferred_by")
     # When the person's feedback last changed (recorded, edited or removed): interests older than this are stale.
     feedback_changed_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -1,10 +1,12 @@
 """Embedding services: make, refresh and sweep the vectors of items and bios."""
 
 import logging
+import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -139,3 +141,32 @@ def embedding_coverage() -> dict:
 
 def batched(ids: list[int], size: int = SWEEP_BATCH) -> list[list[int]]:
     return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+# Loads bigger than this drop the item HNSW index and build it once afterwards.
+BULK_LOAD_ROWS = 20_000
+
+
+@contextmanager
+def hnsw_deferred(*, log=None):
+    """Bulk loads: pgvector maintains an HNSW index row by row, far slower than building it once over the loaded
+    rows, so the index is dropped for the load and built afterwards with memory sized from this machine."""
+    from platform_site.embedded.keeper import server_settings
+
+    index = next(index for index in Item._meta.indexes if index.name == "item_embedding_hnsw")
+    with connection.schema_editor() as editor:
+        editor.execute(f"DROP INDEX IF EXISTS {index.name}")
+    try:
+        yield
+    finally:
+        started = time.perf_counter()
+        sizing = server_settings()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SET maintenance_work_mem = '{settings.HNSW_BUILD_MEMORY or sizing['maintenance_work_mem']}'"
+            )
+            cursor.execute(f"SET max_parallel_maintenance_workers = {int(sizing['max_parallel_maintenance_workers'])}")
+        with connection.schema_editor() as editor:
+            editor.add_index(Item, index)
+        if log:
+            log(f"built the HNSW index in {time.perf_counter() - started:.1f} s")

@@ -251,6 +251,8 @@ EMBEDDING_MODEL_NAME = env("EMBEDDING_MODEL", default="") or "all-MiniLM-L6-v2"
 EMBEDDING_DIMENSIONS = env.int("EMBEDDING_DIMENSIONS", default=384)
 EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=64)
 EMBEDDING_DEVICE = env("EMBEDDING_DEVICE", default="cpu")
+# maintenance_work_mem for building the item HNSW index after a bulk load (empty: sized from this machine's memory).
+HNSW_BUILD_MEMORY = env("HNSW_BUILD_MEMORY", default="")
 # A row queued for embedding this long ago without a result is queued again (the task was lost).
 EMBEDDING_PENDING_SECONDS = env.int("EMBEDDING_PENDING_SECONDS", default=600)
 # After this many failures in a row the sweep stops retrying a row; the admin lists it.

@@ -1,7 +1,11 @@
-"""Build a large synthetic catalog and measure feed latency per stage.
+"""Build a large synthetic catalog and measure what serving costs: feeds per stage, HNSW recall and latency, memory.
 
-Vectors are the demo catalog's real embeddings plus noise, so the catalog has realistic topic
-clusters without embedding 100k texts first; latency does not depend on the words.
+Vectors are made from the demo catalog's real embeddings so the catalog has realistic topics without embedding a
+million texts first. Each item is its topic's embedding moved within a small subspace of its own (48 random
+directions per topic) plus a little noise: real text embeddings lie near low-dimensional manifolds, and this keeps
+the local intrinsic dimensionality and relative contrast of the catalog close to those of real embedded text
+(`geometry()` prints both next to the demo catalog's). Isotropic noise around 345 centres, the earlier generator,
+made every cluster a shell of near-ties that no index can rank, which real catalogs are not.
 """
 
 import random
@@ -9,22 +13,28 @@ import time
 from datetime import timedelta
 
 import numpy as np
+import psutil
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 from pgvector import HalfVector
-from pgvector.django import CosineDistance
 from pgvector.psycopg import register_vector
 
-from content import demo
+from content import demo, vectors
 from content.embedding import get_encoder
 from content.models import Domain, Interaction, Item
+from content.services import feedback_touched
 from recommendations import services, timing
 from recommendations.selectors import _query_vector, feed_for_user
+from recommendations.sources import database as database_sources
 
 PREFIX = "bench-"
+SUBSPACE = 48
+SPREAD = 1.0
+NOISE = 0.01
+CHUNK = 50_000
 QUERIES = [
     "something calm about the ocean",
     "a gripping mystery for a long train ride",
@@ -43,92 +53,126 @@ def _base_vectors() -> tuple[np.ndarray, list[str], list[str]]:
     return get_encoder().encode(texts), [row["title"] for row in rows], [row["domain"] for row in rows]
 
 
+class Generator:
+    """Deterministic synthetic vectors: item i is always the same vector for a given seed."""
+
+    def __init__(self, base: np.ndarray, seed: int):
+        rng = np.random.default_rng(seed)
+        self.base = base
+        self.seed = seed
+        self.directions = rng.normal(size=(len(base), base.shape[1], SUBSPACE)).astype(np.float32)
+        self.directions /= np.linalg.norm(self.directions, axis=1, keepdims=True)
+
+    def topics(self, numbers: np.ndarray) -> np.ndarray:
+        """Item number -> topic, the same however the catalog was built (a multiplicative hash)."""
+        return (numbers.astype(np.uint64) * np.uint64(2654435761) + np.uint64(self.seed)) % np.uint64(len(self.base))
+
+    def vectors(self, start: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng([self.seed, 2, start])
+        topics = self.topics(np.arange(start, start + count)).astype(np.int64)
+        mix = rng.normal(size=(count, SUBSPACE)).astype(np.float32) * SPREAD / np.sqrt(SUBSPACE)
+        moved = self.base[topics] + np.einsum("ndr,nr->nd", self.directions[topics], mix)
+        moved += rng.normal(0, NOISE, moved.shape).astype(np.float32)
+        return topics, moved / np.linalg.norm(moved, axis=1, keepdims=True)
+
+
 def catalog_build(*, items: int, users: int, seed: int = 0, log=print) -> dict:
     """Create (once) `items` benchmark items and `users` users with histories; returns build timings."""
-    rng = np.random.default_rng(seed)
     demo.demo_domains()
+    base, titles, base_domains = _base_vectors()
+    generator = Generator(base, seed)
     existing = Item.objects.filter(external_id__startswith=PREFIX).count()
     report = {}
-    base, titles, base_domains = _base_vectors()
-    topic_of = rng.integers(0, len(base), size=items)
     if existing < items:
         started = time.perf_counter()
-        _copy_items(rng, base, titles, base_domains, topic_of, start=existing, count=items - existing)
-        report["insert_items_s"] = round(time.perf_counter() - started, 1)
-        log(f"inserted {items - existing} items in {report['insert_items_s']} s")
-        started = time.perf_counter()
+        bulk = items - existing >= vectors.BULK_LOAD_ROWS
+        with vectors.hnsw_deferred(log=log) if bulk else transaction.atomic():
+            for start in range(existing, items, CHUNK):
+                count = min(CHUNK, items - start)
+                _copy_items(generator, titles, base_domains, start=start, count=count)
+                log(f"  loaded items {start + count:,}/{items:,} ({time.perf_counter() - started:.0f} s)")
+        report["load_and_index_s"] = round(time.perf_counter() - started, 1)
         with connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem = '1GB'")
-            cursor.execute("REINDEX INDEX item_embedding_hnsw")
-        report["hnsw_build_s"] = round(time.perf_counter() - started, 1)
-        log(f"built the HNSW index in {report['hnsw_build_s']} s")
+            cursor.execute("ANALYZE content_item")
+        log(f"inserted {items - existing:,} items and built the index in {report['load_and_index_s']} s")
     user_model = get_user_model()
     have = user_model.objects.filter(username__startswith=PREFIX).count()
     if have < users:
         started = time.perf_counter()
-        _histories(rng, base, topic_of, have, users)
+        _histories(generator, have, users)
         services.item_stats_refresh()
-        services.neighbours_refresh()
+        report["neighbours"] = services.neighbours_refresh()
         for user_id in user_model.objects.filter(username__startswith=PREFIX).values_list("pk", flat=True):
             services.interests_refresh(user_id=user_id)
         report["users_s"] = round(time.perf_counter() - started, 1)
-        log(f"built {users - have} users with histories and interests in {report['users_s']} s")
+        log(f"built {users - have} users with histories, statistics and interests in {report['users_s']} s")
     return report
 
 
-def _copy_items(rng, base, titles, base_domains, topic_of, *, start: int, count: int) -> None:
+def _copy_items(generator: Generator, titles, base_domains, *, start: int, count: int) -> None:
     domains = dict(Domain.objects.values_list("slug", "pk"))
+    topics, rows = generator.vectors(start, count)
+    published_days = np.random.default_rng([generator.seed, 3, start]).uniform(0, 3650, size=count)
     now = timezone.now()
     connection.ensure_connection()
     register_vector(connection.connection)
-    columns = "domain_id, external_id, title, description, tags, creator, url, language, published_at, is_active, created_at, updated_at, embedding, embedding_model, embedding_hash, embedded_at, embedding_error"
-    with connection.connection.cursor() as cursor, cursor.copy(f"COPY content_item ({columns}) FROM STDIN") as copy:
-        for index in range(start, start + count):
-            topic = int(topic_of[index])
-            vector = base[topic] + rng.normal(0, 0.035, base.shape[1]).astype(np.float32)
-            vector /= np.linalg.norm(vector)
-            published = now - timedelta(days=float(rng.uniform(0, 3650)))
+    columns = (
+        "domain_id, external_id, title, description, tags, creator, url, language, published_at, is_active, "
+        "created_at, updated_at, embedding, embedding_model, embedding_hash, embedded_at, embedding_error, "
+        "embedding_attempts"
+    )
+    types = [
+        "int8", "varchar", "varchar", "text", "varchar[]", "varchar", "varchar", "varchar", "timestamptz", "bool",
+        "timestamptz", "timestamptz", "halfvec", "varchar", "varchar", "timestamptz", "text", "int2",
+    ]  # fmt: skip
+    # Binary COPY: formatting a million vectors as text costs far more than sending them.
+    sql = f"COPY content_item ({columns}) FROM STDIN (FORMAT BINARY)"
+    with connection.connection.cursor() as cursor, cursor.copy(sql) as copy:
+        copy.set_types(types)
+        for offset in range(count):
+            topic = int(topics[offset])
+            number = start + offset
             copy.write_row(
                 (
                     domains[base_domains[topic]],
-                    f"{PREFIX}{index}",
-                    f"{titles[topic]} #{index}",
+                    f"{PREFIX}{number}",
+                    f"{titles[topic]} #{number}",
                     "Benchmark item.",
-                    "{benchmark}",
+                    ["benchmark"],
                     "",
                     "",
                     "en",
-                    published,
+                    now - timedelta(days=float(published_days[offset])),
                     True,
                     now,
                     now,
-                    HalfVector(vector).to_text(),
+                    HalfVector(rows[offset]),
                     settings.EMBEDDING_MODEL_NAME,
                     "",
                     now,
                     "",
+                    0,
                 )
             )
 
 
-def _histories(rng, base, topic_of, start: int, count: int) -> None:
-    user_model = get_user_model()
-    ids = np.array(
-        list(Item.objects.filter(external_id__startswith=PREFIX).order_by("pk").values_list("pk", flat=True))
-    )
-    by_topic: dict[int, np.ndarray] = {}
-    for topic in range(len(base)):
-        by_topic[topic] = ids[topic_of[: len(ids)] == topic]
+def _histories(generator: Generator, start: int, count: int) -> None:
+    """People who each follow two to four topics, with the feedback mix of a real site."""
+    rng = np.random.default_rng([generator.seed, 4, start])
+    catalog = list(Item.objects.filter(external_id__startswith=PREFIX).values_list("pk", "external_id"))
+    ids = np.array([pk for pk, _ in catalog])
+    topics = generator.topics(np.array([int(key.removeprefix(PREFIX)) for _, key in catalog])).astype(np.int64)
+    by_topic = {topic: ids[topics == topic] for topic in range(len(generator.base))}
     kinds = ["view", "click", "like", "save", "rating", "dislike", "hide"]
     probabilities = [0.35, 0.2, 0.25, 0.08, 0.07, 0.03, 0.02]
     now = timezone.now()
+    user_model = get_user_model()
     for number in range(start, count):
         user = user_model.objects.create_user(username=f"{PREFIX}{number}")
-        topics = rng.choice(len(base), size=int(rng.integers(2, 5)), replace=False)
-        rows = []
-        seen = set()
+        chosen = rng.choice(len(generator.base), size=int(rng.integers(2, 5)), replace=False)
+        rows, seen = [], set()
         for _ in range(int(rng.integers(20, 80))):
-            pool = by_topic[int(rng.choice(topics))]
+            pool = by_topic[int(rng.choice(chosen))]
             if len(pool) == 0:
                 continue
             item = int(rng.choice(pool))
@@ -146,10 +190,15 @@ def _histories(rng, base, topic_of, start: int, count: int) -> None:
                 )
             )
         Interaction.objects.bulk_create(rows, ignore_conflicts=True)
+        feedback_touched(user_ids=[user.pk])
 
 
 def _percentiles(values: list[float]) -> tuple[float, float]:
     return float(np.percentile(values, 50)), float(np.percentile(values, 95))
+
+
+def rss_mb() -> float:
+    return psutil.Process().memory_info().rss / 2**20
 
 
 def measure_feeds(*, requests: int, with_query: bool, seed: int = 1) -> dict:
@@ -178,47 +227,93 @@ def measure_feeds(*, requests: int, with_query: bool, seed: int = 1) -> dict:
     return result
 
 
-def _filtered_rows(domain: str, distance, k: int, *, iterative: bool) -> int:
-    """How many of k rows a one-domain HNSW query returns, with or without iterative index scans."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        if iterative:
-            cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-        rows = Item.objects.filter(domain__slug=domain, embedding__isnull=False).order_by(distance)
-        return len(list(rows.values_list("pk", flat=True)[:k]))
+def _all_vectors() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every embedded item's id, domain and vector, read in binary (exact search to compare HNSW against)."""
+    ids, domains, rows = [], [], []
+    with database_sources._cursor() as cursor:
+        cursor.execute(
+            "SELECT i.id, d.slug, i.embedding FROM content_item i JOIN content_domain d ON d.id = i.domain_id "
+            "WHERE i.embedding IS NOT NULL AND i.is_active ORDER BY i.id",
+            binary=True,
+        )
+        while batch := cursor.fetchmany(50_000):
+            ids += [row[0] for row in batch]
+            domains += [row[1] for row in batch]
+            rows.append(np.stack([row[2].to_numpy() for row in batch]))
+    return np.array(ids), np.array(domains, dtype=object), np.concatenate(rows)
 
 
-def _all_vectors() -> tuple[np.ndarray, np.ndarray]:
-    """Every embedded item's id and vector, read in binary (for exact search to compare HNSW against)."""
-    from recommendations.sources.database import _cursor
+def _exact(vectors: np.ndarray, queries: np.ndarray, mask: np.ndarray | None, k: int) -> list[set]:
+    best = np.full((len(queries), 0), -np.inf, dtype=np.float32), np.zeros((len(queries), 0), dtype=np.int64)
+    for start in range(0, len(vectors), 200_000):
+        block = vectors[start : start + 200_000].astype(np.float32) @ queries.T
+        if mask is not None:
+            block[~mask[start : start + 200_000]] = -np.inf
+        scores = np.concatenate([best[0], block.T], axis=1)
+        rows = np.concatenate([best[1], np.arange(start, start + len(block))[None, :].repeat(len(queries), 0)], axis=1)
+        top = np.argpartition(-scores, k, axis=1)[:, :k]
+        best = np.take_along_axis(scores, top, axis=1), np.take_along_axis(rows, top, axis=1)
+    return [set(row.tolist()) for row in best[1]]
 
-    with _cursor() as cursor:
-        cursor.execute("SELECT id, embedding FROM content_item WHERE embedding IS NOT NULL ORDER BY id", binary=True)
-        rows = cursor.fetchall()
-    return np.array([row[0] for row in rows]), np.stack([row[1].to_numpy() for row in rows]).astype(np.float32)
 
+def measure_ann(*, queries: int = 200, k: int = 10, ef_values=(40, 100, 200, 400), seed: int = 2) -> dict:
+    """HNSW recall@10 against exact search and latency per ef_search, unfiltered and with a one-domain filter
+    (iterative scans on, as serving runs them)."""
+    from pgvector.django import CosineDistance
 
-def measure_ann(*, queries: int = 100, k: int = 10, seed: int = 2) -> dict:
-    """HNSW query latency and recall against exact search, and what a 10%-selective filter does without iterative scans."""
-    item_ids, vectors = _all_vectors()
+    ids, domains, all_vectors = _all_vectors()
     rng = np.random.default_rng(seed)
-    latencies, recalls, filtered_plain, filtered_iterative = [], [], [], []
-    domain = Domain.objects.order_by("slug").first().slug
-    for _ in range(queries):
-        query = vectors[int(rng.integers(len(vectors)))] + rng.normal(0, 0.05, vectors.shape[1]).astype(np.float32)
-        query /= np.linalg.norm(query)
-        exact = set(item_ids[np.argsort(-(vectors @ query))[:k]].tolist())
-        distance = CosineDistance("embedding", HalfVector(query))
-        started = time.perf_counter()
-        found = list(Item.objects.filter(embedding__isnull=False).order_by(distance).values_list("pk", flat=True)[:k])
-        latencies.append((time.perf_counter() - started) * 1000.0)
-        recalls.append(len(exact & set(found)) / k)
-        filtered_plain.append(_filtered_rows(domain, distance, k, iterative=False))
-        filtered_iterative.append(_filtered_rows(domain, distance, k, iterative=True))
-    p50, p95 = _percentiles(latencies)
-    return {
-        "hnsw_p50_ms": round(p50, 2),
-        "hnsw_p95_ms": round(p95, 2),
-        "recall@10_vs_exact": round(float(np.mean(recalls)), 3),
-        "filtered_rows_without_iterative_scan": round(float(np.mean(filtered_plain)), 1),
-        "filtered_rows_with_iterative_scan": round(float(np.mean(filtered_iterative)), 1),
-    }
+    picks = rng.integers(len(all_vectors), size=queries)
+    probes = all_vectors[picks].astype(np.float32) + rng.normal(0, 0.05, (queries, all_vectors.shape[1])).astype(
+        np.float32
+    )
+    probes /= np.linalg.norm(probes, axis=1, keepdims=True)
+    domain = sorted(set(domains.tolist()))[0]
+    exact = _exact(all_vectors, probes, None, k)
+    exact_filtered = _exact(all_vectors, probes, domains == domain, k)
+    position = {item: row for row, item in enumerate(ids)}
+    table = {}
+    for ef in ef_values:
+        recalls, filtered_recalls, filtered_rows, latencies = [], [], [], []
+        for probe, truth, truth_filtered in zip(probes, exact, exact_filtered, strict=True):
+            distance = CosineDistance("embedding", HalfVector(probe))
+            base = Item.objects.filter(is_active=True, embedding__isnull=False)
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+                cursor.execute(f"SET LOCAL hnsw.ef_search = {ef}")
+                started = time.perf_counter()
+                found = list(base.order_by(distance).values_list("pk", flat=True)[:k])
+                latencies.append((time.perf_counter() - started) * 1000.0)
+                in_domain = list(base.filter(domain__slug=domain).order_by(distance).values_list("pk", flat=True)[:k])
+            recalls.append(len({position[item] for item in found} & truth) / k)
+            filtered_recalls.append(len({position[item] for item in in_domain} & truth_filtered) / k)
+            filtered_rows.append(len(in_domain))
+        p50, p95 = _percentiles(latencies)
+        table[ef] = {
+            "recall@10": round(float(np.mean(recalls)), 3),
+            "filtered_recall@10": round(float(np.mean(filtered_recalls)), 3),
+            "filtered_rows": round(float(np.mean(filtered_rows)), 1),
+            "p50_ms": round(p50, 2),
+            "p95_ms": round(p95, 2),
+        }
+    return {"items": len(ids), "filter": domain, "by_ef_search": table}
+
+
+def geometry(*, sample: int = 20_000, seed: int = 0) -> dict:
+    """Local intrinsic dimensionality (Levina-Bickel MLE, k=20) and relative contrast of real and synthetic vectors."""
+    base, _, _ = _base_vectors()
+    _, synthetic = Generator(base, seed).vectors(0, sample)
+
+    def describe(vectors: np.ndarray, k: int = 20, probes: int = 300) -> dict:
+        rng = np.random.default_rng(seed)
+        rows = rng.choice(len(vectors), size=min(probes, len(vectors)), replace=False)
+        similarity = vectors[rows] @ vectors.T
+        similarity[np.arange(len(rows)), rows] = -np.inf
+        nearest = 1.0 - -np.sort(-similarity, axis=1)[:, :k]
+        lid = -1.0 / np.mean(np.log(np.maximum(nearest[:, :-1], 1e-9) / nearest[:, -1:]), axis=1)
+        contrast = (1.0 - np.where(np.isfinite(similarity), similarity, 0.0)).mean(axis=1) / np.maximum(
+            nearest[:, 0], 1e-9
+        )
+        return {"lid": round(float(np.median(lid)), 1), "relative_contrast": round(float(np.median(contrast)), 2)}
+
+    return {"demo_catalog": describe(base), f"synthetic_{sample}": describe(synthetic)}

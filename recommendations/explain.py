@@ -11,7 +11,7 @@ from recommendations.sources import Facts
 MEANINGFUL_SIMILARITY = 0.3
 # An item someone only opened is a weaker anchor than one they liked, saved or rated.
 IMPLICIT_ANCHOR_DISCOUNT = 0.85
-SEMANTIC = ("sem_history", "sem_items", "sem_transfer")
+SEMANTIC = ("sem_history", "sem_items", "sem_transfer", "sem_taste")
 COLLABORATIVE = ("collab", "collab_cross", "cf")
 
 

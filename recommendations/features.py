@@ -12,6 +12,7 @@ FEATURES = (
     "sem_history",  # close to one of the interests learned from history
     "sem_items",  # close to one liked item
     "sem_transfer",  # close to a liked item of another domain, once each domain's own style is set aside
+    "sem_taste",  # close to what the collaborative model expects this person to like (reaches untouched items)
     "sem_bio",  # close to a phrase of the bio
     "query",  # close to what was typed just now
     "collab",  # engaged with by the people who engaged with the liked items
@@ -38,6 +39,9 @@ class Evidence:
     cf: dict[int, float]
     people: dict[int, float]
     liked: Facts  # the strongest positive items (vectors and domains)
+    # What the collaborative model ranks highest for this person anywhere, and how strongly (0..1).
+    taste: Facts | None = None
+    taste_weights: np.ndarray | None = None
 
 
 def history_trust(model: InterestModel) -> float:
@@ -109,6 +113,9 @@ def compute(
         # Interest centres blur a varied history; the single closest liked item keeps the specifics.
         values["sem_items"] = (facts.vectors @ evidence.liked.vectors.T).max(axis=1) * trust
         values["sem_transfer"] = _transfer(facts, evidence.liked, centres) * trust
+    if evidence.taste is not None and len(evidence.taste):
+        closeness = np.clip(facts.vectors @ evidence.taste.vectors.T, 0.0, None) * evidence.taste_weights
+        values["sem_taste"] = closeness.max(axis=1) * trust
     if query_vector is not None:
         values["query"] = facts.vectors @ query_vector
     for name in ("collab", "collab_cross"):

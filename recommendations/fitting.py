@@ -13,14 +13,14 @@ import numpy as np
 from recommendations import pipeline, splits
 from recommendations.dataset import Dataset
 from recommendations.features import FEATURES
-from recommendations.ranking import PRIOR, PUSH_AWAY, STATED_FEATURES, Ranker
+from recommendations.ranking import PRIORS, PUSH_AWAY, STATED_FEATURES, Ranker
 from recommendations.situations import LONG_HISTORY, NEW_DOMAIN, NEW_ITEM, SHORT_HISTORY, SITUATIONS
 from recommendations.sources.memory import MemorySources, person_from, rows_by_user
 
 K = 10
 TRIALS = 240
 CHECK_SHARE = 0.3
-MAX_TASK_USERS = 500
+MAX_TASK_USERS = 1000
 # How many standard errors a fit's held-out gain must clear to replace the serving weights.
 MIN_CONFIDENCE = 1.0
 # A situation needs this many users in its task before its weights are fitted.
@@ -134,25 +134,29 @@ def _objective(tasks: list[Task], weights: np.ndarray) -> float:
     return float(np.mean([ndcg(task, weights) for task in tasks])) if tasks else 0.0
 
 
-def _search(tasks: list[Task], weights: np.ndarray, situation: int, dims: list[int], rng) -> np.ndarray:
-    """Random local search over one situation's observable weights; their total size stays the prior's.
+def _search(tasks: list[Task], raw: np.ndarray, scales: np.ndarray, situation: int, dims: list[int], rng) -> np.ndarray:
+    """Random local search over one situation's observable weights; their total size stays the prior's (so a fit
+    changes the balance among signals, not their weight against the person's own words).
 
     The current blend, each signal alone and an even blend are always tried, so the result is never worse on the
-    fitting users than any of them.
+    fitting users than any of them. Returns the new raw weights (situations x features).
     """
     signs = np.array([-1.0 if FEATURES[d] in PUSH_AWAY else 1.0 for d in dims])
-    budget = float(np.abs([PRIOR[FEATURES[d]] for d in dims]).sum()) or 1.0
+    prior = PRIORS[SITUATIONS[situation]]
+    budget = float(np.abs([prior[FEATURES[d]] for d in dims]).sum()) or 1.0
 
     def place(magnitudes):
-        candidate = weights.copy()
+        candidate = raw.copy()
         magnitudes = np.abs(magnitudes)
         total = magnitudes.sum()
         candidate[situation, dims] = signs * (magnitudes / total * budget if total > 0 else magnitudes)
         return candidate
 
-    best = weights
-    best_score = _objective(tasks, weights)
-    current = np.abs(weights[situation, dims])
+    def objective(candidate):
+        return _objective(tasks, candidate * scales[:, None])
+
+    best, best_score = raw, objective(raw)
+    current = np.abs(raw[situation, dims])
     starts = [np.eye(len(dims))[index] for index in range(len(dims)) if FEATURES[dims[index]] not in PUSH_AWAY]
     starts.append(np.ones(len(dims)))
     for trial in range(len(starts) + TRIALS):
@@ -169,7 +173,7 @@ def _search(tasks: list[Task], weights: np.ndarray, situation: int, dims: list[i
             )
             proposal[rng.random(len(dims)) < 0.05] = 0.0
         candidate = place(proposal)
-        score = _objective(tasks, candidate)
+        score = objective(candidate)
         if score > best_score:
             best, best_score, current = candidate, score, np.abs(candidate[situation, dims])
     return best
@@ -191,15 +195,15 @@ def fit(tasks: list[Task], current: Ranker, *, seed: int = 0) -> FitResult:
         cut = int(round(len(task) * (1 - CHECK_SHARE)))
         fit_tasks.append(task.rows(np.sort(order[:cut])))
         check_tasks.append(task.rows(np.sort(order[cut:])))
-    start = current.matrix()
-    weights = start.copy()
+    start_raw, start_scales = current.raw_matrix(), current.scale_vector()
+    raw, scales = start_raw.copy(), start_scales.copy()
     dims_of = {index: observable(fit_tasks, index) for index in range(len(SITUATIONS))}
     for index, name in enumerate(SITUATIONS):
         own = [task for task in fit_tasks if task.situation == name]
         if own and dims_of[index]:
-            weights = _search(own, weights, index, dims_of[index], rng)
-    weights = _calibrate(fit_tasks, weights)
-    final = start.copy()
+            raw = _search(own, raw, scales, index, dims_of[index], rng)
+    scales = _calibrate(fit_tasks, raw, scales)
+    final_raw, final_scales = start_raw.copy(), start_scales.copy()
     report = {}
     for index, name in enumerate(SITUATIONS):
         own_check = [task for task, fitted in zip(check_tasks, fit_tasks, strict=True) if fitted.situation == name]
@@ -214,10 +218,10 @@ def fit(tasks: list[Task], current: Ranker, *, seed: int = 0) -> FitResult:
             entry |= {"adopted": False, "reason": f"{why}; weights kept"}
             report[name] = entry
             continue
-        trial = final.copy()
-        trial[index] = weights[index]
-        before = np.concatenate([ndcg_per_user(task, final) for task in own_check])
-        after = np.concatenate([ndcg_per_user(task, trial) for task in own_check])
+        trial_raw, trial_scales = final_raw.copy(), final_scales.copy()
+        trial_raw[index], trial_scales[index] = raw[index], scales[index]
+        before = np.concatenate([ndcg_per_user(t, final_raw * final_scales[:, None]) for t in own_check])
+        after = np.concatenate([ndcg_per_user(t, trial_raw * trial_scales[:, None]) for t in own_check])
         gain = after - before
         # Paired: the same held-out users under both blends. Adopt a clear win, not noise.
         confidence = float(gain.mean() / (gain.std(ddof=1) / np.sqrt(len(gain)) + 1e-12)) if len(gain) > 1 else 0.0
@@ -225,9 +229,10 @@ def fit(tasks: list[Task], current: Ranker, *, seed: int = 0) -> FitResult:
             "check_ndcg@10_current": round(float(before.mean()), 4),
             "check_ndcg@10_fitted": round(float(after.mean()), 4),
             "check_confidence": round(confidence, 2),
+            "scale": round(float(scales[index]), 3),
         }
         if gain.mean() > 0 and confidence >= MIN_CONFIDENCE:
-            final = trial
+            final_raw, final_scales = trial_raw, trial_scales
             entry |= {"adopted": True, "reason": "fitted weights rank held-out users better"}
         else:
             entry |= {
@@ -236,33 +241,35 @@ def fit(tasks: list[Task], current: Ranker, *, seed: int = 0) -> FitResult:
             }
         report[name] = entry
     ranker = Ranker(
-        {
-            name: {feature: round(float(final[i, f]), 4) for f, feature in enumerate(FEATURES)}
+        weights={
+            name: {feature: round(float(final_raw[i, f]), 4) for f, feature in enumerate(FEATURES)}
             for i, name in enumerate(SITUATIONS)
-        }
+        },
+        scales={name: round(float(final_scales[i]), 4) for i, name in enumerate(SITUATIONS)},
     )
-    return FitResult(ranker, report, changed=not np.allclose(final, start))
+    changed = not (np.allclose(final_raw, start_raw) and np.allclose(final_scales, start_scales))
+    return FitResult(ranker, report, changed=changed)
 
 
-def _calibrate(tasks: list[Task], weights: np.ndarray) -> np.ndarray:
+def _calibrate(tasks: list[Task], raw: np.ndarray, scales: np.ndarray) -> np.ndarray:
     """Scale the item-level situations (new domain, new item) against the person's other candidates, on the tasks
-    where both kinds compete for the same slots (continued and short histories)."""
+    where both kinds compete for the same slots (continued and short histories). Returns the scales."""
     mixed = [task for task in tasks if task.situation in (LONG_HISTORY, SHORT_HISTORY)]
+    scales = scales.copy()
     for name in (NEW_ITEM, NEW_DOMAIN):
         index = SITUATIONS.index(name)
         hits = sum(int((task.relevant & (task.situations == index)).sum()) for task in mixed)
         if hits < MIN_CALIBRATION_HITS:
             continue
-        best_scale, best_score = 1.0, _objective(mixed, weights)
-        for scale in CALIBRATION_GRID:
-            trial = weights.copy()
-            trial[index] *= scale
-            score = _objective(mixed, trial)
+        best_scale, best_score = scales[index], _objective(mixed, raw * scales[:, None])
+        for factor in CALIBRATION_GRID:
+            trial = scales.copy()
+            trial[index] = factor
+            score = _objective(mixed, raw * trial[:, None])
             if score > best_score:
-                best_scale, best_score = scale, score
-        weights = weights.copy()
-        weights[index] *= best_scale
-    return weights
+                best_scale, best_score = factor, score
+        scales[index] = best_scale
+    return scales
 
 
 def tasks_for(dataset: Dataset, *, seed: int = 0) -> tuple[list[Task], dict[str, str]]:

@@ -97,6 +97,8 @@ class RankerWeights(models.Model):
 
     version = models.PositiveIntegerField(unique=True)
     weights = models.JSONField()
+    # {situation: scale}: how an item-level situation's scores compare with the rest of a person's candidates.
+    scales = models.JSONField(default=dict, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
     trained_on = models.JSONField(default=dict, blank=True)
     is_active = models.BooleanField(default=True)

@@ -29,9 +29,12 @@ TRENDING_LIMIT = 30
 FRESH_LIMIT = 30
 # The liked items compared by meaning (co-engagement anchors: collaborative.anchor_weights).
 LIKED_FOR_SIMILARITY = 200
+# The collaborative model's strongest predictions, compared by meaning with every candidate (new items included).
+TASTE_ITEMS = 20
 FEED_DEPTH = 100
 PAGE_SIZE = 20
-DEFAULT_EXPLORE = 0.3
+# A new profile's setting (content.models.DEFAULT_EXPLORE); evaluation serves people with it.
+DEFAULT_EXPLORE = 0.4
 # Visitors we know nothing about see a broad mix by default.
 ANONYMOUS_EXPLORE = 0.5
 
@@ -102,6 +105,22 @@ def _home_domains(liked: Facts, model: InterestModel) -> tuple[str, ...]:
     return tuple(sorted(weights, key=lambda domain: (-weights[domain], domain))[:1])
 
 
+def _taste(anchors, cf_scores: dict[int, float], scope: Scope, sources: Sources):
+    """The collaborative model's strongest predictions for this person, wherever they are (a domain tab or a set of
+    new items has none of its own), as facts and weights relative to the strongest."""
+    if not anchors:
+        return None, None
+    if scope.domain or scope.exclude_domains or scope.within is not None:
+        found = sources.neighbours(anchors, limits={collaborative.CF: TASTE_ITEMS}, scope=Scope())
+        cf_scores = found.get(collaborative.CF, ({}, {}))[0]
+    best = sorted(cf_scores, key=lambda item: (-cf_scores[item], item))[:TASTE_ITEMS]
+    if not best:
+        return None, None
+    facts = sources.facts(best)
+    weights = np.array([cf_scores[int(item)] for item in facts.ids], dtype=np.float32)
+    return facts, weights / max(float(weights.max(initial=0.0)), 1e-9)
+
+
 def candidates(person: Person, request: Request, sources: Sources) -> Candidates:
     """Gather the pool from every source, look the items up and compute each one's features and situation."""
     model = person.model
@@ -132,6 +151,7 @@ def candidates(person: Person, request: Request, sources: Sources) -> Candidates
         neighbour_scores = {kind: found.get(kind, ({}, {}))[0] for kind in NEIGHBOUR_LIMITS}
         for kind in (collaborative.COSINE, collaborative.CF, collaborative.CROSS):
             add(neighbour_scores[kind], "collaborative")
+        taste, taste_weights = _taste(anchors, neighbour_scores[collaborative.CF], scope, sources)
     with stage("candidates_people"):
         people: dict[int, float] = {}
         for vector in (person.bio_vector, request.query_vector):
@@ -158,6 +178,8 @@ def candidates(person: Person, request: Request, sources: Sources) -> Candidates
         cf=neighbour_scores[collaborative.CF],
         people=people,
         liked=liked,
+        taste=taste,
+        taste_weights=taste_weights,
     )
     with stage("features"):
         values = features.compute(
@@ -193,7 +215,9 @@ def feed(person: Person, request: Request, sources: Sources, ranker: ranking.Ran
     if len(facts) == 0:
         return []
     with stage("ranking"):
-        scores = ranker.score(found.values, found.situations)
+        # Four decimals, as shown: differences below that are rounding (SQL and numpy sum in different orders),
+        # and must not reorder a feed.
+        scores = np.round(ranker.score(found.values, found.situations), 4)
     explore = request.explore
     if request.query_vector is not None:
         # Someone who asked for something wants it; the explore setting still applies, at half strength.

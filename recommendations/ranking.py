@@ -6,47 +6,109 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from recommendations.features import FEATURES
-from recommendations.situations import SITUATIONS
+from recommendations.situations import (
+    LONG_HISTORY,
+    NEW_DOMAIN,
+    NEW_ITEM,
+    SHORT_HISTORY,
+    SITUATIONS,
+    WORDS_ONLY,
+)
 
 # Set by the person, not learned from logs: fitting leaves these weights as designed.
 STATED_FEATURES = ("query", "preferred_domain")
 # Signals that can only push an item down.
 PUSH_AWAY = ("negative",)
 
-# Priors: what ranks before the site has behaviour to fit on, and what a situation keeps for any signal
-# its fitting task cannot observe.
-PRIOR = {
-    "sem_history": 1.0,
-    "sem_items": 0.5,
-    "sem_transfer": 0.3,
-    "sem_bio": 1.0,
-    "query": 2.5,
-    "collab": 0.5,
-    "collab_cross": 0.3,
-    "cf": 0.5,
-    "people": 0.5,
-    "popularity": 0.2,
-    "trending": 0.1,
-    "freshness": 0.1,
-    "preferred_domain": 0.15,
-    "negative": -0.8,
+# Set by the person, the same in every situation.
+_STATED = {"query": 2.5, "preferred_domain": 0.15, "negative": -0.8}
+_NONE = dict.fromkeys(FEATURES, 0.0)
+# Priors: what ranks before the site has behaviour to fit on, and what a situation keeps for any signal its
+# fitting task cannot observe. With a history, the collaborative model leads (EASE is the strongest simple peer) and
+# meaning refines it; with words only, the people who wrote alike and the words themselves lead; across a domain
+# boundary, co-engagement across domains and meaning without each domain's style carry the interest over; a new item
+# has only its meaning and its freshness.
+PRIORS = {
+    LONG_HISTORY: _NONE
+    | _STATED
+    | {
+        "cf": 1.0,
+        "collab": 0.3,
+        "collab_cross": 0.1,
+        "sem_history": 0.5,
+        "sem_items": 0.3,
+        "sem_transfer": 0.1,
+        "sem_taste": 0.1,
+        "sem_bio": 0.3,
+        "people": 0.2,
+        "popularity": 0.1,
+        "trending": 0.05,
+        "freshness": 0.05,
+    },
+    SHORT_HISTORY: _NONE
+    | _STATED
+    | {
+        "cf": 1.0,
+        "collab": 0.3,
+        "collab_cross": 0.1,
+        "sem_history": 0.5,
+        "sem_items": 0.5,
+        "sem_transfer": 0.1,
+        "sem_taste": 0.1,
+        "sem_bio": 0.8,
+        "people": 0.5,
+        "popularity": 0.2,
+        "trending": 0.1,
+        "freshness": 0.05,
+    },
+    WORDS_ONLY: _NONE | _STATED | {"sem_bio": 1.0, "people": 1.0, "popularity": 0.3, "trending": 0.1, "freshness": 0.1},
+    NEW_DOMAIN: _NONE
+    | _STATED
+    | {
+        "cf": 1.0,
+        "collab": 0.3,
+        "collab_cross": 0.5,
+        "sem_history": 0.3,
+        "sem_items": 0.3,
+        "sem_transfer": 0.5,
+        "sem_taste": 0.3,
+        "sem_bio": 0.3,
+        "people": 0.3,
+        "popularity": 0.3,
+        "trending": 0.1,
+        "freshness": 0.05,
+    },
+    # Closeness to what the collaborative model expects the person to like, and to what they liked, on the scale of
+    # the meaning part of a history's blend: an untouched item outranks engaged ones only when it is much closer in
+    # meaning (fitting rescales it where new items compete with the rest).
+    NEW_ITEM: _NONE
+    | _STATED
+    | {"sem_taste": 0.6, "sem_items": 0.4, "sem_history": 0.1, "sem_transfer": 0.1, "sem_bio": 0.5, "freshness": 0.1},
 }
-PRIOR_WEIGHTS = {situation: dict(PRIOR) for situation in SITUATIONS}
 
 
 @dataclass
 class Ranker:
-    """Blend weights per situation; `version` is the stored fit they came from (None: the priors)."""
+    """Blend weights per situation, and a scale per situation that sets how an item-level situation (a new item, a
+    new domain) competes with the rest of a person's candidates; `version` is the stored fit (None: the priors)."""
 
-    weights: dict[str, dict[str, float]] = field(default_factory=lambda: {s: dict(PRIOR) for s in SITUATIONS})
+    weights: dict[str, dict[str, float]] = field(default_factory=lambda: {s: dict(PRIORS[s]) for s in SITUATIONS})
     version: int | None = None
+    scales: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SITUATIONS, 1.0))
 
-    def matrix(self) -> np.ndarray:
-        """situations x features."""
+    def raw_matrix(self) -> np.ndarray:
+        """situations x features, before scales."""
         return np.array(
-            [[self.weights.get(s, PRIOR).get(name, PRIOR[name]) for name in FEATURES] for s in SITUATIONS],
+            [[self.weights.get(s, PRIORS[s]).get(name, PRIORS[s][name]) for name in FEATURES] for s in SITUATIONS],
             dtype=np.float32,
         )
+
+    def scale_vector(self) -> np.ndarray:
+        return np.array([self.scales.get(s, 1.0) for s in SITUATIONS], dtype=np.float32)
+
+    def matrix(self) -> np.ndarray:
+        """situations x features, as scores are computed."""
+        return self.raw_matrix() * self.scale_vector()[:, None]
 
     def score(self, values: dict[str, np.ndarray], situations: np.ndarray) -> np.ndarray:
         if len(situations) == 0:
@@ -55,8 +117,11 @@ class Ranker:
         return (stacked * self.matrix()[situations]).sum(axis=1)
 
     def contributions(self, values: dict[str, np.ndarray], situation: int, row: int) -> dict[str, float]:
-        weights = self.weights.get(SITUATIONS[situation], PRIOR)
-        return {name: round(float(weights.get(name, PRIOR[name]) * values[name][row]), 4) for name in FEATURES}
+        name_of = SITUATIONS[situation]
+        prior = PRIORS[name_of]
+        weights = self.weights.get(name_of, prior)
+        scale = self.scales.get(name_of, 1.0)
+        return {name: round(float(scale * weights.get(name, prior[name]) * values[name][row]), 4) for name in FEATURES}
 
 
 def mmr_lambda(explore: float) -> float:

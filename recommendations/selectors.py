@@ -36,10 +36,10 @@ def active_ranker() -> Ranker:
     stored = cache.get(RANKER_CACHE_KEY)
     if stored is None:
         row = RankerWeights.objects.filter(is_active=True).order_by("-version").first()
-        stored = (row.weights, row.version) if row else (None, None)
+        stored = (row.weights, row.scales, row.version) if row else (None, None, None)
         cache.set(RANKER_CACHE_KEY, stored, 60)
-    weights, version = stored
-    return Ranker(weights, version) if weights else Ranker()
+    weights, scales, version = stored
+    return Ranker(weights, version, scales or Ranker().scales) if weights else Ranker()
 
 
 def _validate(*, query: str, domain: str | None, explore: float | None, offset: int, limit: int) -> str:
@@ -117,6 +117,7 @@ def feed_for_user(
         explore = saved_explore if explore is None else explore
         key = _cache_key(user.pk, query, domain, explore, exclude_seen, interactions, person.preferred_domains)
         ranked = cache.get(key)
+    cached = ranked is not None
     if ranked is None:
         with stage("query_embedding"):
             query_vector = _encode_query(query)
@@ -126,7 +127,7 @@ def feed_for_user(
         ranked = pipeline.feed(person, request, sources, active_ranker())
         cache.set(key, ranked, FEED_CACHE_SECONDS)
     with stage("page"):
-        return _page(ranked, offset, limit)
+        return _page(ranked, offset, limit, cached=cached)
 
 
 def _cache_key(user_id, query, domain, explore, exclude_seen, interactions, preferred) -> str:
@@ -140,7 +141,7 @@ def _cache_key(user_id, query, domain, explore, exclude_seen, interactions, pref
     return "feed:" + hashlib.sha256(state.encode()).hexdigest()
 
 
-def _page(ranked: list[pipeline.Ranked], offset: int, limit: int) -> Feed:
+def _page(ranked: list[pipeline.Ranked], offset: int, limit: int, *, cached: bool = False) -> Feed:
     window = ranked[offset : offset + limit]
     items = Item.objects.select_related("domain").defer("embedding").in_bulk([entry.item_id for entry in window])
     entries = [
@@ -155,7 +156,7 @@ def _page(ranked: list[pipeline.Ranked], offset: int, limit: int) -> Feed:
         if entry.item_id in items and items[entry.item_id].is_active
     ]
     next_offset = offset + limit if offset + limit < len(ranked) else None
-    return Feed(entries=entries, offset=offset, next_offset=next_offset, total=len(ranked))
+    return Feed(entries=entries, offset=offset, next_offset=next_offset, total=len(ranked), cached=cached)
 
 
 def popular_and_fresh(
@@ -167,6 +168,7 @@ def popular_and_fresh(
     state = f"{domain}|{query}|{explore:.2f}|{catalog_version()}|{active_ranker().version}"
     key = f"feed:anonymous:{hashlib.sha256(state.encode()).hexdigest()}"
     ranked = cache.get(key)
+    cached = ranked is not None
     if ranked is None:
         request = pipeline.Request(
             now=time.time(),
@@ -177,7 +179,7 @@ def popular_and_fresh(
         )
         ranked = pipeline.feed(pipeline.Person(), request, sources, active_ranker())
         cache.set(key, ranked, FEED_CACHE_SECONDS)
-    return _page(ranked, offset, limit)
+    return _page(ranked, offset, limit, cached=cached)
 
 
 def similar_items(*, item: Item, user=None, limit: int = 10) -> list[FeedEntry]:

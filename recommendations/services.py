@@ -331,11 +331,20 @@ def ranker_fit(*, min_users: int = 5, store: bool = True, seed: int = 0) -> dict
     if users < min_users:
         raise ValueError(f"Only {users} users have held-out activity; need at least {min_users}.")
     trained_on = {"users": dataset.n_users, "interactions": int(len(dataset.users)), "items": dataset.n_items}
-    outcome = {"weights": result.ranker.weights, "metrics": result.report, "trained_on": trained_on}
+    outcome = {
+        "weights": result.ranker.weights,
+        "scales": result.ranker.scales,
+        "metrics": result.report,
+        "trained_on": trained_on,
+    }
     if store and result.changed:
         version = (RankerWeights.objects.aggregate(latest=Max("version"))["latest"] or 0) + 1
         RankerWeights.objects.create(
-            version=version, weights=result.ranker.weights, metrics=result.report, trained_on=trained_on
+            version=version,
+            weights=result.ranker.weights,
+            scales=result.ranker.scales,
+            metrics=result.report,
+            trained_on=trained_on,
         )
         cache.delete(RANKER_CACHE_KEY)
         outcome["version"] = version

@@ -31,6 +31,8 @@ class Feed:
     offset: int
     next_offset: int | None
     total: int
+    # Whether the ranking came from the shared feed cache (reported in an X-Feed-Cache header for load tests).
+    cached: bool = False
 
 
 MAX_QUERY_LENGTH = 500

@@ -26,6 +26,12 @@ def feed_page(request, feed: Feed) -> dict:
     }
 
 
+def feed_response(request, feed: Feed) -> Response:
+    return Response(
+        FeedPageSerializer(feed_page(request, feed)).data, headers={"X-Feed-Cache": "hit" if feed.cached else "miss"}
+    )
+
+
 class FeedApi(APIView):
     permission_classes = [AllowAny]
 
@@ -57,7 +63,7 @@ class FeedApi(APIView):
             limit=data["page_size"],
             exclude_seen=data["exclude_seen"],
         )
-        return Response(FeedPageSerializer(feed_page(request, feed)).data)
+        return feed_response(request, feed)
 
 
 class PopularApi(APIView):
@@ -76,4 +82,4 @@ class PopularApi(APIView):
         feed = rec_selectors.popular_and_fresh(
             domain=data.get("domain"), offset=data.get("cursor", 0), limit=data["page_size"]
         )
-        return Response(FeedPageSerializer(feed_page(request, feed)).data)
+        return feed_response(request, feed)

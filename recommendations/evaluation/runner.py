@@ -98,7 +98,11 @@ def evaluate(
             popularity[recommender.name] = recommender.popularity
             if isinstance(recommender, Platform):
                 fits.setdefault(recommender.name, []).append(
-                    {"weights": recommender.ranker.weights, "fit": recommender.fit_report}
+                    {
+                        "weights": recommender.ranker.weights,
+                        "scales": recommender.ranker.scales,
+                        "fit": recommender.fit_report,
+                    }
                 )
         log(f"  {split.name}: {len(users)} users")
     vectors = folds[0].train.vectors

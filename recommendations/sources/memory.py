@@ -104,8 +104,9 @@ class MemorySources:
         result = {}
         for kind, limit in limits.items():
             weighted = collaborative.anchor_weights(anchors, kind)
-            weights = np.array([weighted.get(item, 0.0) for item in rows], dtype=np.float32)
-            matrix = self.lists[kind][rows]
+            # Summed in float64, as the database sums them, so near-ties fall the same way on both paths.
+            weights = np.array([weighted.get(item, 0.0) for item in rows], dtype=np.float64)
+            matrix = self.lists[kind][rows].astype(np.float64)
             scores = np.asarray(matrix.T @ weights).ravel()
             best = self._best(scores, mask, limit)
             if len(best) == 0:

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 import pytest
 from django.db import IntegrityError, transaction
 
-from content.models import DESCRIPTION_MAX_LENGTH, Interaction, Item, Profile
+from content.models import DEFAULT_EXPLORE, DESCRIPTION_MAX_LENGTH, Interaction, Item, Profile
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -135,4 +135,4 @@ def test_explore_outside_zero_to_one_is_refused_by_queryset_update():
         Profile.objects.filter(pk=profile.pk).update(explore=2)
 
     profile.refresh_from_db()
-    assert profile.explore == pytest.approx(0.3)
+    assert profile.explore == pytest.approx(DEFAULT_EXPLORE)

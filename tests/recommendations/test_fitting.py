@@ -5,7 +5,7 @@ import pytest
 
 from recommendations import fitting
 from recommendations.features import FEATURES
-from recommendations.ranking import PRIOR, Ranker
+from recommendations.ranking import PRIORS, Ranker
 from recommendations.situations import SITUATIONS
 
 
@@ -41,14 +41,14 @@ def test_a_signal_the_task_cannot_observe_keeps_its_prior_weight():
     result = fitting.fit([task], Ranker())
 
     assert "freshness" not in result.report["new_item"]["observed"]
-    assert result.ranker.weights["new_item"]["freshness"] == PRIOR["freshness"]
+    assert result.ranker.weights["new_item"]["freshness"] == PRIORS["new_item"]["freshness"]
     # Stated signals are the person's own words and choices: never fitted.
-    assert result.ranker.weights["new_item"]["query"] == PRIOR["query"]
+    assert result.ranker.weights["new_item"]["query"] == PRIORS["new_item"]["query"]
 
 
 def test_situations_without_a_task_keep_the_serving_weights():
     current = Ranker()
-    current.weights["long_history"] = {**PRIOR, "cf": 3.0}
+    current.weights["long_history"] = {**PRIORS["long_history"], "cf": 3.0}
 
     result = fitting.fit([synthetic_task("words_only", "people")], current)
 

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from content import services
 from recommendations.interests import spherical_kmeans
 from recommendations.models import RankerWeights
-from recommendations.ranking import PRIOR
+from recommendations.ranking import PRIORS
 from recommendations.selectors import active_ranker, feed_for_user
 from recommendations.services import ranker_fit
 from recommendations.situations import SITUATIONS
@@ -56,7 +56,7 @@ def test_fitted_weights_are_stored_as_a_new_version_and_serve_feeds(regulars):
         check = result["metrics"][name]
         assert check["check_ndcg@10_fitted"] > check["check_ndcg@10_current"]
     # Nobody here wrote a bio: the words-only situation keeps its priors and the report says why.
-    assert stored.weights["words_only"] == PRIOR
+    assert stored.weights["words_only"] == PRIORS["words_only"]
     assert "weights kept" in result["metrics"]["words_only"]["reason"]
     ranker = active_ranker()
     assert (ranker.weights, ranker.version) == (stored.weights, stored.version)
@@ -67,8 +67,8 @@ def test_a_refit_never_zeroes_a_signal_its_data_cannot_observe(regulars):
     result = ranker_fit(min_users=3)
 
     for situation in SITUATIONS:
-        assert result["weights"][situation]["freshness"] == PRIOR["freshness"], situation
-        assert result["weights"][situation]["negative"] == PRIOR["negative"], situation
+        assert result["weights"][situation]["freshness"] == PRIORS[situation]["freshness"], situation
+        assert result["weights"][situation]["negative"] == PRIORS[situation]["negative"], situation
         assert "freshness" not in result["metrics"][situation]["observed"]
 
 
@@ -80,7 +80,7 @@ def test_fitting_refuses_when_too_few_people_have_held_out_activity(topics, pers
         ranker_fit(min_users=5)
     assert not RankerWeights.objects.exists()
     assert active_ranker().version is None
-    assert active_ranker().weights == dict.fromkeys(SITUATIONS, PRIOR)
+    assert active_ranker().weights == PRIORS
 
 
 def test_fit_ranker_command_dry_run_reports_each_situation_and_stores_nothing(regulars, capsys):

@@ -224,13 +224,13 @@ def test_situations_follow_history_domains_and_untouched_items():
 def test_ranker_scores_each_candidate_with_its_situations_weights():
     values = {name: np.ones(2, dtype=np.float32) if name == "popularity" else np.zeros(2) for name in features.FEATURES}
     ranker = ranking.Ranker()
-    ranker.weights["new_item"] = {**ranking.PRIOR, "popularity": 5.0}
+    ranker.weights["new_item"] = {**ranking.PRIORS["new_item"], "popularity": 5.0}
 
     scores = ranker.score(
         values, np.array([situations.SITUATIONS.index("long_history"), situations.SITUATIONS.index("new_item")])
     )
 
-    assert scores[0] == pytest.approx(ranking.PRIOR["popularity"])
+    assert scores[0] == pytest.approx(ranking.PRIORS["long_history"]["popularity"])
     assert scores[1] == pytest.approx(5.0)
 
 
@@ -273,3 +273,10 @@ def test_people_scores_weigh_closer_words_more_and_scale_each_persons_likes():
     assert scores[2] == pytest.approx(0.9**3 / 2)
     assert scores[3] == pytest.approx(0.3**3)
     assert 4 not in scores
+
+
+def test_the_pipeline_serves_the_explore_setting_a_new_profile_starts_with():
+    from content.models import DEFAULT_EXPLORE, Profile
+    from recommendations.pipeline import DEFAULT_EXPLORE as SERVED
+
+    assert SERVED == DEFAULT_EXPLORE == Profile._meta.get_field("explore").default

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from content.models import Interaction, Profile
+from content.models import DEFAULT_EXPLORE, Interaction, Profile
 from tests import factories
 
 
@@ -125,7 +125,7 @@ def test_explore_get_parameter_applies_to_one_request_only(auth_client, user, ca
     auth_client.get(reverse("home"))
 
     assert seen == [1.0, None]
-    assert Profile.objects.get(user=user).explore == pytest.approx(0.3)
+    assert Profile.objects.get(user=user).explore == pytest.approx(DEFAULT_EXPLORE)
 
 
 @pytest.mark.django_db
@@ -149,7 +149,7 @@ def test_logged_in_user_can_save_explore_as_default(auth_client, user):
 def test_saving_an_invalid_explore_changes_nothing(auth_client, user):
     auth_client.post(reverse("explore_save"), {"explore": "2"})
 
-    assert Profile.objects.get(user=user).explore == pytest.approx(0.3)
+    assert Profile.objects.get(user=user).explore == pytest.approx(DEFAULT_EXPLORE)
 
 
 @pytest.mark.django_db

@@ -32,7 +32,7 @@ class Command(BaseCommand):
             return
         if embed_now:
             with tqdm(total=len(item_ids), desc="embedding", unit=" items") as bar:
-                importers.embed_now(item_ids, progress=bar.update)
+                importers.embed_now(item_ids, progress=bar.update, log=self.stdout.write)
         else:
             importers.queue_embedding(item_ids)
             self.stdout.write(f"Queued {len(item_ids)} items for embedding by the worker.")

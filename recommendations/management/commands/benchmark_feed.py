@@ -1,33 +1,70 @@
+import json
+from pathlib import Path
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from recommendations import benchmark
+from recommendations.sources.database import HNSW_EF_SEARCH
 
 
 class Command(BaseCommand):
     help = (
-        "Feed latency on a large synthetic catalog, per stage, with and without free text. Run it on its own "
-        "database, e.g. EMBEDDED_DATABASE=platform_bench python manage.py migrate && "
-        "EMBEDDED_DATABASE=platform_bench python manage.py benchmark_feed"
+        "What serving costs on a large synthetic catalog: feed latency per stage with and without free text, HNSW "
+        "recall and latency per ef_search, process memory. Run it on its own database, e.g. "
+        "EMBEDDED_DATABASE=platform_bench python manage.py migrate && "
+        "EMBEDDED_DATABASE=platform_bench python manage.py benchmark_feed --items 1000000"
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--items", type=int, default=100_000)
         parser.add_argument("--users", type=int, default=1_000)
         parser.add_argument("--requests", type=int, default=200)
+        parser.add_argument("--skip-ann", action="store_true", help="Skip the recall/latency sweep over ef_search.")
+        parser.add_argument(
+            "--json", dest="json_path", type=Path, help="Also write the numbers here (default var/benchmark-N.json)."
+        )
 
-    def handle(self, *args, items, users, requests, **options):
+    def handle(self, *args, items, users, requests, skip_ann, json_path, **options):
         if settings.DATABASES["default"]["NAME"] in {"platform"}:
             raise CommandError(
                 "Refusing to fill the development database: set EMBEDDED_DATABASE=platform_bench (or a DATABASE_URL)."
             )
-        benchmark.catalog_build(items=items, users=users, log=self.stdout.write)
-        ann = benchmark.measure_ann()
-        self.stdout.write(f"\npgvector HNSW at this size: {ann}")
+        report = {
+            "items": items,
+            "users": users,
+            "build": benchmark.catalog_build(items=items, users=users, log=self.stdout.write),
+        }
+        report["geometry"] = benchmark.geometry()
+        self.stdout.write(
+            f"\nGeometry (median local intrinsic dimensionality, relative contrast): {report['geometry']}"
+        )
+        if not skip_ann:
+            ann = benchmark.measure_ann()
+            report["ann"] = ann
+            self.stdout.write(f"\npgvector HNSW at {ann['items']:,} items (serving uses ef_search={HNSW_EF_SEARCH}):")
+            self.stdout.write(
+                f"  {'ef_search':>9}{'recall@10':>11}{'filtered':>10}{'rows':>6}{'p50 ms':>8}{'p95 ms':>8}"
+            )
+            for ef, row in ann["by_ef_search"].items():
+                self.stdout.write(
+                    f"  {ef:>9}{row['recall@10']:>11.3f}{row['filtered_recall@10']:>10.3f}{row['filtered_rows']:>6.1f}"
+                    f"{row['p50_ms']:>8.2f}{row['p95_ms']:>8.2f}"
+                )
+        report["feeds"] = {}
         for with_query in (False, True):
             result = benchmark.measure_feeds(requests=requests, with_query=with_query)
             label = "with free text" if with_query else "without free text"
+            report["feeds"][label] = result
             self.stdout.write(f"\nFeed request {label} ({requests} requests, ms):")
             self.stdout.write(f"  {'stage':<26}{'p50':>8}{'p95':>8}")
             for name, (p50, p95) in result.items():
                 self.stdout.write(f"  {name:<26}{p50:>8.1f}{p95:>8.1f}")
+        report["rss_mb"] = round(benchmark.rss_mb(), 1)
+        self.stdout.write(
+            f"\nThis process: {report['rss_mb']} MB resident (the model included; no per-process catalog)."
+        )
+        path = json_path or Path(settings.BASE_DIR) / "var" / f"benchmark-{items}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report, indent=2, default=str))
+        self.stdout.write(f"Wrote {path}")
