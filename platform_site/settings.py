@@ -253,6 +253,13 @@ EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=64)
 EMBEDDING_DEVICE = env("EMBEDDING_DEVICE", default="cpu")
 # maintenance_work_mem for building the item HNSW index after a bulk load (empty: sized from this machine's memory).
 HNSW_BUILD_MEMORY = env("HNSW_BUILD_MEMORY", default="")
+# "auto": ONNX Runtime when `manage.py export_onnx_model` has exported the model, else sentence-transformers;
+# "onnx": the export or an error; "torch": always sentence-transformers. Both make the same vectors.
+EMBEDDING_BACKEND = env("EMBEDDING_BACKEND", default="auto")
+# Exports live in <this>/<model name>/model.onnx.
+EMBEDDING_ONNX_DIR = env("EMBEDDING_ONNX_DIR", default=str(BASE_DIR / "var" / "models"))
+# Threads per ONNX Runtime call; web threads and worker processes already fill the cores side by side.
+EMBEDDING_ONNX_THREADS = env.int("EMBEDDING_ONNX_THREADS", default=1)
 # A row queued for embedding this long ago without a result is queued again (the task was lost).
 EMBEDDING_PENDING_SECONDS = env.int("EMBEDDING_PENDING_SECONDS", default=600)
 # After this many failures in a row the sweep stops retrying a row; the admin lists it.
