@@ -89,6 +89,9 @@ def main() -> None:
     PID_FILE.parent.mkdir(exist_ok=True)
     PID_FILE.write_text(str(os.getpid()))
     call_command("migrate", interactive=False, verbosity=0)
+    # The torch-free ONNX encoder for every process (a no-op once exported). Its own process, so this one never
+    # loads torch; a refused or impossible export leaves the site on sentence-transformers.
+    subprocess.run([sys.executable, "manage.py", "export_onnx_model"], cwd=settings.BASE_DIR)
     if LOAD_DEMO:
         call_command("load_demo")
     children = processes()
