@@ -19,3 +19,7 @@ accesslog = "-" if os.environ.get("WEB_ACCESS_LOG", "") else None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 proc_name = "platform-web"
+# gunicornc's control socket defaults to one path per user ($XDG_RUNTIME_DIR or ~/.gunicorn): a second gunicorn on
+# this machine (another checkout, a test run) would take it over and remove it when it stops. Only on request.
+control_socket_disable = not os.environ.get("WEB_CONTROL_SOCKET")
+control_socket = os.environ.get("WEB_CONTROL_SOCKET") or "gunicorn.ctl"
