@@ -23,3 +23,12 @@ proc_name = "platform-web"
 # this machine (another checkout, a test run) would take it over and remove it when it stops. Only on request.
 control_socket_disable = not os.environ.get("WEB_CONTROL_SOCKET")
 control_socket = os.environ.get("WEB_CONTROL_SOCKET") or "gunicorn.ctl"
+
+
+def on_starting(server):
+    """Before the socket is bound or a worker forked: a database, broker or model that is not there stops gunicorn
+    with one line, not a site that answers 500 to everyone."""
+    from platform_site import preflight
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_site.settings")
+    preflight.run_or_exit()

@@ -16,6 +16,11 @@ from pathlib import Path
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_site.settings")
 os.environ.setdefault("DJANGO_ENV", "local")
 
+from platform_site import preflight  # noqa: E402
+
+# Before anything starts: what is missing is named in one line instead of children failing one by one.
+preflight.run_or_exit()
+
 import django  # noqa: E402
 
 django.setup()
