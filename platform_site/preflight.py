@@ -83,7 +83,7 @@ def check_database(settings) -> None:
     from django.db import connections
 
     db = settings.DATABASES["default"]
-    if db.get("ENGINE") != "django.db.backends.postgresql":
+    if db.get("ENGINE") != "django.db.backends.postgresql" or not db.get("NAME"):
         raise Problem(
             "DATABASE_URL does not name a PostgreSQL database",
             "write it as postgres://USER:PASSWORD@HOST:PORT/NAME",
@@ -92,7 +92,7 @@ def check_database(settings) -> None:
     wrapper = connections["default"]
     try:
         params = wrapper.get_connection_params()
-    except ImproperlyConfigured as error:  # no database name, or one PostgreSQL cannot take
+    except ImproperlyConfigured as error:  # a database name longer than PostgreSQL takes
         raise Problem(_first_line(error), "fix the database name in DATABASE_URL") from None
     params["connect_timeout"] = min(int(params.get("connect_timeout") or CHECK_TIMEOUT_SECONDS), CHECK_TIMEOUT_SECONDS)
     # A connection of its own, closed here: nothing opened before gunicorn forks is shared with its workers.

@@ -143,6 +143,18 @@ def test_database_that_does_not_answer(environment):
     )
 
 
+@pytest.mark.parametrize("url", ["mysql://user@db.internal/platform", "postgres://postgres@db.internal:5432"])
+def test_database_url_that_names_no_postgresql_database(environment, url):
+    environment["DATABASE_URL"] = url
+    assert_stopped_with(
+        make_run(environment),
+        re.escape(
+            "platform: DATABASE_URL does not name a PostgreSQL database — write it as "
+            "postgres://USER:PASSWORD@HOST:PORT/NAME"
+        ),
+    )
+
+
 def test_database_host_that_does_not_exist(environment):
     environment["DATABASE_URL"] = "postgres://postgres@db.invalid:5432/platform"
     assert_stopped_with(
