@@ -1,9 +1,18 @@
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_site.settings")
 
 app = Celery("platform_site")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.celeryd_init.connect
+def check_before_starting(**kwargs):
+    """Before the worker connects or forks: a database, broker or model that is not there stops it with one line
+    instead of a retry loop or tasks that fail one by one."""
+    from platform_site import preflight
+
+    preflight.run_or_exit()

@@ -19,3 +19,16 @@ accesslog = "-" if os.environ.get("WEB_ACCESS_LOG", "") else None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 proc_name = "platform-web"
+# gunicornc's control socket defaults to one path per user ($XDG_RUNTIME_DIR or ~/.gunicorn): a second gunicorn on
+# this machine (another checkout, a test run) would take it over and remove it when it stops. Only on request.
+control_socket_disable = not os.environ.get("WEB_CONTROL_SOCKET")
+control_socket = os.environ.get("WEB_CONTROL_SOCKET") or "gunicorn.ctl"
+
+
+def on_starting(server):
+    """Before the socket is bound or a worker forked: a database, broker or model that is not there stops gunicorn
+    with one line, not a site that answers 500 to everyone."""
+    from platform_site import preflight
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_site.settings")
+    preflight.run_or_exit()

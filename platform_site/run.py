@@ -11,9 +11,15 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_site.settings")
 os.environ.setdefault("DJANGO_ENV", "local")
+
+from platform_site import preflight  # noqa: E402
+
+# Before anything starts: what is missing is named in one line instead of children failing one by one.
+preflight.run_or_exit()
 
 import django  # noqa: E402
 
@@ -31,7 +37,11 @@ CONCURRENCY = int(os.environ.get("CELERY_CONCURRENCY", "2"))
 READY_TIMEOUT_SECONDS = 600
 # PLATFORM_DEMO=0 starts the topology on whatever data is there (tests, drills, a real deployment's data).
 LOAD_DEMO = os.environ.get("PLATFORM_DEMO", "1") not in ("0", "false", "no")
-PID_FILE = settings.BASE_DIR / "var" / "run.pid"
+# The pid file (`make stop` reads the default one) and the scheduler's state; a second run from the same checkout,
+# like the topology test, gives its own folder so it never touches those of `make run`.
+RUN_DIR = Path(os.environ.get("PLATFORM_RUN_DIR") or settings.BASE_DIR / "var")
+PID_FILE = RUN_DIR / "run.pid"
+BEAT_SCHEDULE = RUN_DIR / Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).name
 
 
 def _spawn(*args: str) -> subprocess.Popen:
@@ -58,7 +68,7 @@ def processes() -> list[subprocess.Popen]:
     started.append(
         _spawn(
             "-m", "celery", "-A", "platform_site", "beat", "--loglevel=INFO",
-            f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",
+            f"--schedule={BEAT_SCHEDULE}",
         )
     )  # fmt: skip
     return started
@@ -86,7 +96,7 @@ def _wait_for_vectors(started: float, children: list[subprocess.Popen]) -> None:
 
 def main() -> None:
     started = time.monotonic()
-    PID_FILE.parent.mkdir(exist_ok=True)
+    PID_FILE.parent.mkdir(parents=True, exist_ok=True)
     PID_FILE.write_text(str(os.getpid()))
     call_command("migrate", interactive=False, verbosity=0)
     # The torch-free ONNX encoder for every process (a no-op once exported). Its own process, so this one never
