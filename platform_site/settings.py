@@ -214,6 +214,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # longest task, so a slow task is never run twice at once.
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_LONGEST_TASK_SECONDS + 300),
     "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    # One connection try when sending: kombu otherwise sleeps 2 s before a second try, and every write waits on it.
+    "max_retries": 0,
     "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=2.0),
 }
 CELERY_BEAT_SCHEDULE = {
