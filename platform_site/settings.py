@@ -238,6 +238,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+# Beat sleeps until its next due task; a stop signal taken by one of numpy's BLAS threads is only acted on when it
+# wakes, so it wakes at least this often (otherwise Ctrl-C could leave it running for a minute).
+CELERY_BEAT_MAX_LOOP_INTERVAL = 5
 
 
 # --- Embeddings ------------------------------------------------------------------------
