@@ -1,16 +1,15 @@
 """What must hold once the system has settled: vectors match the text they were made from, interests are at least
 as new as the feedback and bio they are built from. Used by the ledger command and the fault drills."""
 
-import http.client
-import json
-import statistics
 import time
-from urllib.parse import urlsplit
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Count, Max
 
 from content.embedding import text_hash
-from content.models import Item, Profile
+from content.models import Interaction, Item, Profile
+from platform_site.load import Account, percentiles
 from recommendations.models import InterestProfile
 
 
@@ -72,58 +71,67 @@ def wait_until_settled(*, item_ids, user_ids, timeout: float, interval: float = 
         time.sleep(interval)
 
 
-class ApiClient:
-    """A keep-alive JSON client for one API token; a failed connection is opened again on the next request."""
-
-    def __init__(self, base_url: str, token: str | None = None, timeout: float = 15.0, headers: dict | None = None):
-        address = urlsplit(base_url)
-        self.host, self.port, self.timeout = address.hostname, address.port or 80, timeout
-        self.headers = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
-        if token:
-            self.headers["Authorization"] = f"Token {token}"
-        self._connection = None
-        self.last_content_type = ""
-
-    def request(self, method: str, path: str, body=None) -> tuple[int, object, float]:
-        """(status, parsed JSON or text, seconds); status 0 when no answer came (the connection failed)."""
-        started = time.monotonic()
-        payload = None if body is None else json.dumps(body)
-        try:
-            try:
-                response = self._send(method, path, payload)
-            except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected):
-                # The server closed a kept-alive connection while it was idle: the request never got there.
-                self.close()
-                response = self._send(method, path, payload)
-            text = response.read().decode("utf-8", "replace")
-        except (OSError, http.client.HTTPException) as error:
-            self.close()
-            return 0, repr(error), time.monotonic() - started
-        took = time.monotonic() - started
-        self.last_content_type = response.getheader("Content-Type", "")
-        if response.getheader("Connection", "").lower() == "close":
-            self.close()
-        try:
-            return response.status, json.loads(text), took
-        except ValueError:
-            return response.status, text, took
-
-    def _send(self, method: str, path: str, payload: str | None) -> http.client.HTTPResponse:
-        if self._connection is None:
-            self._connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-        self._connection.request(method, path, payload, self.headers)
-        return self._connection.getresponse()
-
-    def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+def users_with_interests_older_than_an_item_vector(user_ids) -> set[int]:
+    """People whose interests were built before the vector of an item they reacted to was stored (the interests
+    do not use that item yet). Not a staleness the sweeps look for; reported for information."""
+    built = dict(InterestProfile.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "based_on"))
+    latest = (
+        Interaction.objects.filter(user_id__in=list(user_ids))
+        .values("user_id")
+        .annotate(vector_at=Max("item__embedded_at"))
+        .values_list("user_id", "vector_at")
+    )
+    return {
+        user_id
+        for user_id, vector_at in latest
+        if vector_at is not None and (built.get(user_id) is None or built[user_id] < vector_at)
+    }
 
 
-def percentiles(seconds: list[float]) -> dict[str, float]:
-    """p50, p95 and max in milliseconds."""
-    if not seconds:
-        return {"p50": 0.0, "p95": 0.0, "max": 0.0}
-    ordered = sorted(seconds)
-    p95 = statistics.quantiles(ordered, n=20, method="inclusive")[-1] if len(ordered) > 1 else ordered[0]
-    return {"p50": statistics.median(ordered) * 1000, "p95": p95 * 1000, "max": ordered[-1] * 1000}
+@dataclass
+class Row:
+    name: str
+    value: str
+    holds: bool | None = None  # None: information, not a check
+
+
+def _ratio(holding: int, total: int, name: str) -> Row:
+    return Row(name, f"{holding} / {total}", holding == total)
+
+
+def ledger_rows(*, people: dict[int, Account], editor: Account, client_id_prefix: str) -> list[Row]:
+    """What was acknowledged against what is stored, and whether everything downstream caught up."""
+    user_ids = list(people)
+    acknowledged = {(user_id, client_id) for user_id, account in people.items() for client_id in account.acknowledged}
+    ours = Interaction.objects.filter(user_id__in=user_ids, client_id__startswith=client_id_prefix)
+    stored = set(ours.values_list("user_id", "client_id"))
+    by_client_id = ours.values("user_id", "client_id").annotate(rows=Count("id")).filter(rows__gt=1).count()
+    state_rows = (
+        Interaction.objects.filter(user_id__in=user_ids, kind__in=Interaction.STATE_KINDS)
+        .values("user_id", "item_id", "kind")
+        .annotate(rows=Count("id"))
+        .filter(rows__gt=1)
+        .count()
+    )
+    accounts = [*people.values(), editor]
+    resent = sum(account.resent for account in people.values())
+    resent_duplicate = sum(account.resent_duplicate for account in people.values())
+    unacknowledged = sum(len(account.unacknowledged) for account in accounts)
+    item_ids = list(Item.objects.filter(external_id__in=editor.acknowledged).values_list("pk", flat=True))
+    latency = percentiles([took for account in accounts for took in account.latencies])
+    behind = users_with_interests_older_than_an_item_vector(user_ids)
+    return [
+        Row("interactions acknowledged / stored", f"{len(acknowledged)} / {len(stored)}", acknowledged == stored),
+        Row("  acknowledged but not stored", str(len(acknowledged - stored)), not acknowledged - stored),
+        Row("  stored but never acknowledged", str(len(stored - acknowledged)), not stored - acknowledged),
+        Row("duplicate rows by client_id", str(by_client_id), by_client_id == 0),
+        Row("duplicate state rows (person, item, like/save/rating)", str(state_rows), state_rows == 0),
+        _ratio(resent_duplicate, resent, "entries sent twice on purpose, answered duplicate"),
+        Row("writes never acknowledged (after retries)", str(unacknowledged), unacknowledged == 0),
+        _ratio(len(items_with_current_vector(item_ids)), len(editor.acknowledged), "items whose vector matches their text / upserted"),
+        _ratio(len(users_with_current_bio_vector(user_ids)), len(user_ids), "bios with a current vector / people"),
+        _ratio(len(users_with_fresh_interests(user_ids)), len(user_ids), "interests newer than feedback and bio / people touched"),
+        Row("requests", str(sum(account.requests for account in accounts))),
+        Row("latency p50 / p95 / max", f"{latency['p50']:.0f} / {latency['p95']:.0f} / {latency['max']:.0f} ms"),
+        Row("people whose interests predate a vector of an item they reacted to", str(len(behind))),
+    ]  # fmt: skip
