@@ -11,6 +11,13 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from platform_site.middleware import (
+    DATABASE_DOWN,
+    RETRY_AFTER_SECONDS,
+    SERVICE_UNAVAILABLE_MESSAGE,
+    already_logged,
+    log_database_down,
+)
 from recommendations.types import FeedRequestError
 
 logger = logging.getLogger(__name__)
@@ -24,6 +31,15 @@ class RequestTooLarge(exceptions.APIException):
     def __init__(self):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         super().__init__(f"The request body is larger than the limit of {limit} bytes." if limit else None)
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """The database is down or restarting: try again shortly (Retry-After), nothing was saved."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = SERVICE_UNAVAILABLE_MESSAGE
+    default_code = "service_unavailable"
+    wait = RETRY_AFTER_SECONDS
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
@@ -71,6 +87,8 @@ def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
         return _from_django_validation_error(exc)
     if isinstance(exc, FeedRequestError):
         return exceptions.ValidationError({exc.field: [str(exc)]})
+    if isinstance(exc, DATABASE_DOWN):
+        return ServiceUnavailable()
     return None
 
 
@@ -96,7 +114,11 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         code = getattr(api_exc.detail, "code", None) or api_exc.default_code
         body = error_body(code, str(api_exc.detail))
     set_rollback()
-    return Response(body, status=api_exc.status_code, headers=headers)
+    response = Response(body, status=api_exc.status_code, headers=headers)
+    if isinstance(api_exc, ServiceUnavailable):
+        log_database_down(context["request"], exc)
+        already_logged(response)
+    return response
 
 
 @csrf_exempt  # a write to a wrong address is a 404, not a CSRF failure page

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "platform_site.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -214,6 +215,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # longest task, so a slow task is never run twice at once.
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_LONGEST_TASK_SECONDS + 300),
     "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    # One connection try when sending: kombu otherwise sleeps 2 s before a second try, and every write waits on it.
+    "max_retries": 0,
     "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=2.0),
 }
 CELERY_BEAT_SCHEDULE = {
@@ -235,6 +238,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+# Beat sleeps until its next due task; a stop signal taken by one of numpy's BLAS threads is only acted on when it
+# wakes, so it wakes at least this often (otherwise Ctrl-C could leave it running for a minute).
+CELERY_BEAT_MAX_LOOP_INTERVAL = 5
 
 
 # --- Embeddings ------------------------------------------------------------------------

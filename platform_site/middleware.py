@@ -1,0 +1,50 @@
+"""A database that is down or restarting is answered 503 (try again soon), never a 500 or a traceback."""
+
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template import loader
+
+logger = logging.getLogger(__name__)
+
+DATABASE_DOWN = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
+SERVICE_UNAVAILABLE_MESSAGE = "The service is briefly unavailable; please try again in a few seconds."
+
+
+def log_database_down(request, exc: Exception) -> None:
+    """One line per refused request: an outage fills the log with what happened, not with tracebacks."""
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    logger.warning("database unavailable, answered 503 to %s %s: %s", request.method, request.path, reason)
+
+
+def already_logged(response):
+    """Django logs every 5xx once more ("Service Unavailable: /path"); the line above already said it, and why."""
+    response._has_been_logged = True
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Turns a database outage met by a view (or its template) into a 503: JSON under /api/, a page elsewhere."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DATABASE_DOWN):
+            return None
+        from api.errors import error_body  # api.errors imports this module
+
+        log_database_down(request, exception)
+        if request.path.startswith("/api/"):
+            response = JsonResponse(error_body("service_unavailable", SERVICE_UNAVAILABLE_MESSAGE), status=503)
+        else:
+            # Rendered without the request: the usual context (user, session) needs the database.
+            response = HttpResponse(loader.render_to_string("503.html"), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        already_logged(response)
+        return response
