@@ -12,3 +12,5 @@ feedback_changed = Signal()
 bio_embedded = Signal()
 # Items were created, edited, (de)activated or embedded. Arguments: item_ids.
 items_changed = Signal()
+# Items got a new vector (first or remade). Arguments: item_ids.
+items_embedded = Signal()

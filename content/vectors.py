@@ -67,7 +67,9 @@ def _announce(model, rows: list) -> None:
     if not rows:
         return
     if model is Item:
-        events.items_changed.send(sender=Item, item_ids=[row.pk for row in rows])
+        item_ids = [row.pk for row in rows]
+        events.items_changed.send(sender=Item, item_ids=item_ids)
+        events.items_embedded.send(sender=Item, item_ids=item_ids)
     else:
         for row in rows:
             events.bio_embedded.send(sender=Profile, user_id=row.user_id)

@@ -106,7 +106,7 @@ def main() -> None:
         call_command("load_demo")
     children = processes()
 
-    def stop(*_):
+    def stop(*_, status: int = 0):
         for child in children:
             if child.poll() is None:
                 child.terminate()
@@ -116,7 +116,7 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 child.kill()
         PID_FILE.unlink(missing_ok=True)
-        sys.exit(0)
+        sys.exit(status)
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
@@ -130,7 +130,9 @@ def main() -> None:
         print(f"\nStarted in {time.monotonic() - started:.1f}s: http://{ADDRESS}/\n", flush=True)
     while all(child.poll() is None for child in children):
         time.sleep(1)
-    stop()
+    # A child that exits on its own is a failure a process supervisor must see.
+    print("a child process exited; stopping the others", file=sys.stderr, flush=True)
+    stop(status=1)
 
 
 if __name__ == "__main__":

@@ -187,6 +187,11 @@ WHITENOISE_USE_FINDERS = True
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://platform_cache")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 100_000)
+elif "redis" in CACHES["default"]["BACKEND"]:
+    # A cache host that stops answering must cost a request a moment, not hang it.
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 0.5, "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=1.0)}
+    )
 
 # --- Celery ---------------------------------------------------------------------------
 if env("CELERY_BROKER_URL", default=""):

@@ -12,3 +12,4 @@ class RecommendationsConfig(AppConfig):
 
         events.feedback_changed.connect(receivers.rebuild_interests_of_people, dispatch_uid="rec-feedback")
         events.bio_embedded.connect(receivers.rebuild_interests_of_person, dispatch_uid="rec-bio")
+        events.items_embedded.connect(receivers.rebuild_interests_of_people_who_reacted, dispatch_uid="rec-items")

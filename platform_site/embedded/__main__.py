@@ -12,7 +12,7 @@ from platform_site import embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 PGDATA = Path(os.environ.get("EMBEDDED_PGDATA", BASE_DIR / ".pgdata"))
-RUN_PID = BASE_DIR / "var" / "run.pid"
+RUN_PID = Path(os.environ.get("PLATFORM_RUN_DIR") or BASE_DIR / "var") / "run.pid"
 
 
 def _stop_runner() -> bool:

@@ -190,6 +190,7 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s keeper %(message)s")
     pgdata = args.pgdata.resolve()
     directory = runtime_dir(pgdata)
+    directory.mkdir(parents=True, exist_ok=True)
     leases = directory / "leases"
     # Unix socket paths are limited to ~100 bytes; a short private directory avoids deep project paths.
     socket_dir = Path(tempfile.mkdtemp(prefix="platform-pg-"))

@@ -150,3 +150,21 @@ def test_sweep_enqueues_profiles_whose_bio_has_no_vector(sent_tasks):
 
     assert sent_tasks.args_of(tasks.embed_profile) == [(with_bio.pk,)]
     assert result == {"items": 0, "profiles": 1}
+
+
+def test_a_new_vector_rebuilds_the_interests_of_people_who_reacted_to_the_item(
+    books, monkeypatch, django_capture_on_commit_callbacks
+):
+    from recommendations import tasks as rec_tasks
+
+    item = factories.ItemFactory(domain=books, title="Whale Songs", description="How humpback whales sing.")
+    reader, bystander = factories.UserFactory(), factories.UserFactory()
+    factories.InteractionFactory(user=reader, item=item, kind="like")
+    rebuilt = []
+    monkeypatch.setattr(rec_tasks.refresh_user_interests, "delay", rebuilt.append)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        vectors.items_embed(item_ids=[item.pk])
+
+    assert rebuilt == [reader.pk]
+    assert bystander.pk not in rebuilt
