@@ -13,6 +13,9 @@ MEANINGFUL_SIMILARITY = 0.3
 IMPLICIT_ANCHOR_DISCOUNT = 0.85
 SEMANTIC = ("sem_history", "sem_items", "sem_transfer", "sem_taste")
 COLLABORATIVE = ("collab", "collab_cross", "cf")
+# Signals that make one claim to the reader count together: four ways of being close to what was liked are one
+# "because you liked", three kinds of co-engagement one "people who liked".
+CLAIMS = {"liked": SEMANTIC, "collaborative": COLLABORATIVE}
 
 
 @dataclass
@@ -85,6 +88,7 @@ def explain(
     freshness: float,
     exploration: bool,
     source: str | None,
+    typical: dict[str, float] | None = None,
 ) -> tuple[str, str]:
     domain = _domain_name(context, facts.domains[row])
     item_id = int(facts.ids[row])
@@ -92,18 +96,21 @@ def explain(
         if freshness > 0.5:
             return f"New in {domain}", "fresh"
         return f"Something different: {domain}", "explore"
-    positive = {name: value for name, value in signals.items() if value > 0 and name != "negative"}
-    if context.query_similarity is None or context.query_similarity[row] < MEANINGFUL_SIMILARITY:
+    strongest = _strongest(signals, typical or {})
+    if strongest == "query" and (
+        context.query_similarity is None or context.query_similarity[row] < MEANINGFUL_SIMILARITY
+    ):
         # Only claim "you asked for" when the item really is about what was asked.
-        positive.pop("query", None)
-    strongest = max(positive, key=positive.get) if positive else None
+        strongest = _strongest({**signals, "query": 0.0}, typical or {})
     titles = context.titles
     if strongest == "query":
         return f"You asked for '{_quote(context.query)}'", "query"
     if strongest in COLLABORATIVE:
-        anchor = context.anchors.get(strongest, {}).get(item_id)
-        if anchor in titles:
-            return f"People who liked {titles[anchor]} also liked this", "collaborative"
+        # The anchor of the co-engagement kind that contributed most.
+        for kind in sorted(COLLABORATIVE, key=lambda name: -signals.get(name, 0.0)):
+            anchor = context.anchors.get(kind, {}).get(item_id)
+            if anchor in titles:
+                return f"People who liked {titles[anchor]} also liked this", "collaborative"
     if strongest == "people":
         return "Liked by people who describe themselves like you", "people"
     if strongest in (*SEMANTIC, *COLLABORATIVE):
@@ -123,3 +130,24 @@ def explain(
     if facts.popularity[row] > 0:
         return f"Popular in {domain}", "popular"
     return f"Something different: {domain}", "explore"
+
+
+def _strongest(signals: dict[str, float], typical: dict[str, float]) -> str | None:
+    """The signal that set this item apart: its contribution above the typical candidate's, claims summed.
+
+    A signal every candidate shares (everything is new, everything matches the bio a little) put no item anywhere,
+    so it does not explain one. Returns a member name (the largest of a claim's members) or None."""
+    lift = {
+        name: value - max(typical.get(name, 0.0), 0.0)
+        for name, value in signals.items()
+        if value > 0 and name != "negative"
+    }
+    grouped: dict[str, tuple[float, str]] = {}
+    for name, value in lift.items():
+        claim = next((claim for claim, members in CLAIMS.items() if name in members), name)
+        total, lead = grouped.get(claim, (0.0, name))
+        if signals[name] > signals.get(lead, 0.0) or lead not in lift:
+            lead = name
+        grouped[claim] = (total + value, lead)
+    best = max(grouped.values(), default=(0.0, None))
+    return best[1] if best[0] > 0 else None

@@ -256,6 +256,7 @@ def feed(person: Person, request: Request, sources: Sources, ranker: ranking.Ran
             query=request.query,
             query_similarity=found.values["query"] if request.query_vector is not None else None,
         )
+        typical = ranker.typical_contributions(found.values, found.situations)
         ranked = []
         for row, exploration in slotted:
             signals = ranker.contributions(found.values, int(found.situations[row]), row)
@@ -264,6 +265,7 @@ def feed(person: Person, request: Request, sources: Sources, ranker: ranking.Ran
                 row,
                 signals,
                 context,
+                typical=typical,
                 freshness=float(found.values["freshness"][row]),
                 exploration=exploration,
                 source=found.sources.get(int(facts.ids[row])),

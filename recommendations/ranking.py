@@ -113,8 +113,19 @@ class Ranker:
     def score(self, values: dict[str, np.ndarray], situations: np.ndarray) -> np.ndarray:
         if len(situations) == 0:
             return np.zeros(0, dtype=np.float32)
+        return self.contribution_matrix(values, situations).sum(axis=1)
+
+    def contribution_matrix(self, values: dict[str, np.ndarray], situations: np.ndarray) -> np.ndarray:
+        """candidates x features: what each signal adds to each candidate's score."""
         stacked = np.stack([values[name] for name in FEATURES], axis=1)
-        return (stacked * self.matrix()[situations]).sum(axis=1)
+        return stacked * self.matrix()[situations]
+
+    def typical_contributions(self, values: dict[str, np.ndarray], situations: np.ndarray) -> dict[str, float]:
+        """The median contribution of each signal over the candidates: what does not set any one item apart."""
+        if len(situations) == 0:
+            return dict.fromkeys(FEATURES, 0.0)
+        medians = np.median(self.contribution_matrix(values, situations), axis=0)
+        return {name: float(value) for name, value in zip(FEATURES, medians, strict=True)}
 
     def contributions(self, values: dict[str, np.ndarray], situation: int, row: int) -> dict[str, float]:
         name_of = SITUATIONS[situation]

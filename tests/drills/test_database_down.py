@@ -172,6 +172,7 @@ def test_database_restart_under_load_answers_503_then_recovers_without_restartin
     _manage(env, "migrate", "--verbosity=0")
     item_id, token, session = _manage(env, "shell", "-c", SEED).split("SEED ")[1].split()
     signed_in = {"Cookie": f"sessionid={session}"}
+    site.start_redis()  # the web server refuses to start without its broker, as in production
     web = site.start_web()
     before = {web.pid, *(child.pid for child in psutil.Process(web.pid).children(recursive=True))}
     paths = [

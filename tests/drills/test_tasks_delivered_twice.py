@@ -8,8 +8,10 @@ from content import tasks as content_tasks
 from content.embedding import text_hash, to_array
 from content.models import Interaction, Item, Profile
 from recommendations import tasks as rec_tasks
+from recommendations.features import FEATURES
 from recommendations.models import CoEngagement, Interest, InterestProfile, ItemStats, RankerWeights
 from recommendations.services import stale_interest_user_ids
+from recommendations.situations import SITUATIONS
 from tests import factories
 from tests.recommendations.conftest import person, topics  # noqa: F401 - fixtures
 
@@ -141,7 +143,11 @@ def test_every_task_delivered_twice_leaves_the_same_rows(site, delivered):
     assert once == twice, "interests_sweep"
     assert sorted(delivered) == [(rec_tasks.refresh_user_interests.name, (user_id,)) for user_id in sorted(stale)]
 
+    # Serving runs a blend that ranks by recency alone, so the first refit has a clear win to store (the priors may
+    # already be as good as forty people can show) and the second delivery must not store it again.
+    recency_only = {situation: dict.fromkeys(FEATURES, 0.0) | {"freshness": 1.0} for situation in SITUATIONS}
+    RankerWeights.objects.create(version=1, weights=recency_only)
     outcome, once, twice = deliver_twice(rec_tasks.refit_ranker, 1)
     print(f"refit_ranker, first delivery: {outcome}")
     assert once == twice, "refit_ranker"
-    assert once["rankers"], "the first delivery should fit and store weights"
+    assert [version for version, *_ in once["rankers"]] == [1, 2], "the first delivery should fit and store weights"

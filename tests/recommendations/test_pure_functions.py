@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from recommendations import collaborative, features, interests, ranking, signals, situations
+from recommendations import collaborative, explain, features, interests, ranking, signals, situations
 from recommendations.interests import Event, build_interest_model, item_weights, split_bio
 from recommendations.signals import event_weight, rating_weight
 from recommendations.sources import Facts
@@ -280,3 +280,24 @@ def test_the_pipeline_serves_the_explore_setting_a_new_profile_starts_with():
     from recommendations.pipeline import DEFAULT_EXPLORE as SERVED
 
     assert SERVED == DEFAULT_EXPLORE == Profile._meta.get_field("explore").default
+
+
+def test_a_reason_names_what_set_the_item_apart_not_what_every_candidate_shares():
+    """Everything is new, so freshness explains nothing; closeness to the like, split over several signals, does."""
+    liked_vector = unit_rows(1)[0]
+    facts = facts_of(np.stack([liked_vector, liked_vector]), ["books", "books"])
+    context = explain.Context(
+        model=interests.InterestModel(),
+        liked=facts_of(liked_vector[None, :], ["articles"]),
+        titles={0: "Hubble's Deepest Field"},
+        domain_names={"books": "Books"},
+    )
+    signals = {"sem_items": 0.05, "sem_history": 0.02, "sem_transfer": 0.02, "freshness": 0.1}
+
+    shared = explain.explain(
+        facts, 0, signals, context, freshness=1.0, exploration=False, source=None, typical={"freshness": 0.1}
+    )
+    unaware = explain.explain(facts, 0, signals, context, freshness=1.0, exploration=False, source=None, typical={})
+
+    assert shared == ("Because you liked Hubble's Deepest Field", "liked")
+    assert unaware == ("New in Books", "fresh"), "with no other candidates to compare, freshness is the largest"
