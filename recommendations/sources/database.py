@@ -11,6 +11,8 @@ import time
 
 import numpy as np
 import psycopg
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from pgvector import HalfVector
 from pgvector.psycopg import register_vector
@@ -19,7 +21,7 @@ from recommendations import collaborative
 from recommendations.sources import Facts, Scope
 
 # A filtered HNSW query (one domain, active items) needs iterative scans or it silently returns too few rows.
-HNSW_EF_SEARCH = 100
+HNSW_EF_SEARCH = settings.HNSW_EF_SEARCH
 VERSION_CHECK_SECONDS = 1.0
 
 
@@ -281,17 +283,40 @@ class DatabaseSources:
         return shared.get("domain_names", lambda: dict(Domain.objects.values_list("slug", "name")))
 
     def domain_centres(self):
-        def compute():
-            sql = """
-                SELECT d.slug, avg(i.embedding::vector) FROM content_item i JOIN content_domain d ON d.id = i.domain_id
-                WHERE i.embedding IS NOT NULL GROUP BY d.slug
-            """
-            with _cursor() as cursor:
-                cursor.execute(sql, binary=True)
-                centres = {}
-                for slug, mean in cursor.fetchall():
-                    vector = mean.to_numpy().astype(np.float32)
-                    centres[slug] = vector / max(float(np.linalg.norm(vector)), 1e-9)
-                return centres
+        return shared.get("domain_centres", domain_centres_shared)
 
-        return shared.get("domain_centres", compute)
+
+# Each domain's mean vector moves by 1/N per edit: the statistics task recomputes it (one pass over the catalog,
+# seconds at a million items) and every process reads it from the shared cache, instead of each process scanning
+# the catalog after every edit.
+DOMAIN_CENTRES_KEY = "recommendations:domain-centres"
+
+
+def domain_centres_compute() -> dict[str, np.ndarray]:
+    """Each domain's mean item vector, unit length."""
+    sql = """
+        SELECT d.slug, avg(i.embedding::vector) FROM content_item i JOIN content_domain d ON d.id = i.domain_id
+        WHERE i.embedding IS NOT NULL GROUP BY d.slug
+    """
+    with _cursor() as cursor:
+        cursor.execute(sql, binary=True)
+        centres = {}
+        for slug, mean in cursor.fetchall():
+            vector = mean.to_numpy().astype(np.float32)
+            centres[slug] = vector / max(float(np.linalg.norm(vector)), 1e-9)
+        return centres
+
+
+def domain_centres_store() -> int:
+    centres = domain_centres_compute()
+    cache.set(DOMAIN_CENTRES_KEY, centres, timeout=None)
+    return len(centres)
+
+
+def domain_centres_shared() -> dict[str, np.ndarray]:
+    """From the shared cache; computed here only before the statistics task first stored them."""
+    centres = cache.get(DOMAIN_CENTRES_KEY)
+    if centres is None:
+        centres = domain_centres_compute()
+        cache.add(DOMAIN_CENTRES_KEY, centres, timeout=None)
+    return centres
