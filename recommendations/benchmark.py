@@ -267,7 +267,7 @@ def _exact(vectors: np.ndarray, queries: np.ndarray, mask: np.ndarray | None, k:
     return [set(row.tolist()) for row in best[1]]
 
 
-def measure_ann(*, queries: int = 200, k: int = 10, ef_values=(40, 100, 200, 400), seed: int = 2) -> dict:
+def measure_ann(*, queries: int = 200, k: int = 10, ef_values=(40, 100, 200, 400, 800), seed: int = 2) -> dict:
     """HNSW recall@10 against exact search and latency per ef_search, unfiltered and with a one-domain filter
     (iterative scans on, as serving runs them)."""
     from pgvector.django import CosineDistance

@@ -15,8 +15,8 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from rest_framework.authtoken.models import Token
 
+from api.services import token_issue
 from content.models import Item
 
 PROFILES = {
@@ -79,6 +79,8 @@ class Command(BaseCommand):
                               f"{'errors':>8}{'cached':>8}")  # fmt: skip
             for profile in profiles:
                 for count in connections:
+                    # Measure a site at rest: the work queued by the last profile (or a last run) is done first.
+                    self._wait_until_queue_drains()
                     environment = {**os.environ, "BENCH_PROFILE": profile, "BENCH_DATA": str(data)}
                     command = [wrk, f"-t{min(count, 2)}", f"-c{count}", "-s", str(LUA), base]
                     subprocess.run([*command[:1], f"-d{warmup}s", *command[1:]], env=environment, capture_output=True)
@@ -108,9 +110,23 @@ class Command(BaseCommand):
         path.write_text(json.dumps(report, indent=2))
         self.stdout.write(f"\n'cached': share of feed responses served from the shared feed cache. Wrote {path}")
 
+    def _wait_until_queue_drains(self, timeout: float = 120.0) -> None:
+        from platform_site.celery import app
+
+        deadline = time.monotonic() + timeout
+        with app.connection_for_write() as connection:
+            channel = connection.default_channel
+            while time.monotonic() < deadline:
+                waiting = channel.queue_declare(queue=settings.CELERY_TASK_DEFAULT_QUEUE, passive=True).message_count
+                if waiting == 0:
+                    return
+                time.sleep(1.0)
+        # A worker that cannot keep up is part of what is measured; say so rather than wait forever.
+        self.stderr.write(f"note: the Celery queue still holds {waiting} tasks after {timeout:.0f} s; measuring anyway")
+
     def _tokens(self, count: int) -> list[str]:
         people = get_user_model().objects.filter(username__startswith="bench-").order_by("pk")[:count]
-        return [Token.objects.get_or_create(user=user)[0].key for user in people]
+        return [token_issue(user=user).key for user in people]
 
     def _start_site(self, port: int, web_concurrency: int) -> subprocess.Popen:
         environment = {
