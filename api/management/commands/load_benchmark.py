@@ -12,6 +12,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from amqp.exceptions import ChannelError
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -117,7 +118,12 @@ class Command(BaseCommand):
         with app.connection_for_write() as connection:
             channel = connection.default_channel
             while time.monotonic() < deadline:
-                waiting = channel.queue_declare(queue=settings.CELERY_TASK_DEFAULT_QUEUE, passive=True).message_count
+                try:
+                    waiting = channel.queue_declare(
+                        queue=settings.CELERY_TASK_DEFAULT_QUEUE, passive=True
+                    ).message_count
+                except ChannelError:  # Redis drops an empty queue's key: nothing waits
+                    return
                 if waiting == 0:
                     return
                 time.sleep(1.0)
