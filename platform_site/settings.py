@@ -242,6 +242,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("RANKER_REFIT_SECONDS", default=24 * 3600.0),
     },
 }
+# The statistics pass rebuilds every neighbour list at most this often: a full rebuild takes minutes of one core
+# at 100k items (popularity and trending still refresh every STATS_REFRESH_SECONDS).
+NEIGHBOURS_REFRESH_SECONDS = env.float("NEIGHBOURS_REFRESH_SECONDS", default=3600.0)
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 # Beat sleeps until its next due task; a stop signal taken by one of numpy's BLAS threads is only acted on when it
 # wakes, so it wakes at least this often (otherwise Ctrl-C could leave it running for a minute).

@@ -229,6 +229,21 @@ def _interaction_arrays() -> tuple[np.ndarray, ...]:
     )
 
 
+NEIGHBOURS_BUILT_KEY = "recommendations:neighbours-built"
+
+
+def neighbours_refresh_if_due() -> int | None:
+    """Rebuild the neighbour lists unless a rebuild started within NEIGHBOURS_REFRESH_SECONDS (anywhere: the mark
+    is in the shared cache, so two workers never rebuild at once). None when not due."""
+    if not cache.add(NEIGHBOURS_BUILT_KEY, timezone.now().isoformat(), timeout=settings.NEIGHBOURS_REFRESH_SECONDS):
+        return None
+    try:
+        return neighbours_refresh()
+    except Exception:
+        cache.delete(NEIGHBOURS_BUILT_KEY)  # the next pass tries again
+        raise
+
+
 def neighbours_refresh() -> int:
     """Recompute every neighbour list (co-engagement, cross-domain, EASE or factors) from the interactions."""
     users, items, kinds, values, _ = _interaction_arrays()

@@ -26,10 +26,10 @@ def interests_sweep() -> dict:
 
 @shared_task(**RETRY)
 def refresh_item_statistics() -> dict:
-    from recommendations.services import item_stats_refresh, neighbours_refresh
+    from recommendations.services import item_stats_refresh, neighbours_refresh_if_due
     from recommendations.sources.database import domain_centres_store
 
-    return {"stats": item_stats_refresh(), "pairs": neighbours_refresh(), "domains": domain_centres_store()}
+    return {"stats": item_stats_refresh(), "pairs": neighbours_refresh_if_due(), "domains": domain_centres_store()}
 
 
 # Fitting runs the ranking pipeline for hundreds of people per situation: it gets longer than the default limit.

@@ -144,3 +144,24 @@ def test_sql_signal_weight_is_the_python_one(domains, kind, value):
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {sql}", params | {"kind": kind, "value": value})
         assert cursor.fetchone()[0] == pytest.approx(signals.weight(kind, value))
+
+
+def test_the_statistics_pass_rebuilds_neighbour_lists_at_most_once_per_interval(domains):
+    from django.core.cache import cache
+
+    from recommendations.services import NEIGHBOURS_BUILT_KEY, neighbours_refresh_if_due
+
+    first, second = factories.ItemFactory(domain=domains["books"]), factories.ItemFactory(domain=domains["books"])
+    for _ in range(3):
+        user = factories.UserFactory()
+        factories.InteractionFactory(user=user, item=first, kind="like")
+        factories.InteractionFactory(user=user, item=second, kind="like")
+
+    assert neighbours_refresh_if_due() > 0
+    CoEngagement.objects.all().delete()
+    assert neighbours_refresh_if_due() is None, "a second pass within the interval leaves the lists alone"
+    assert not CoEngagement.objects.exists()
+
+    cache.delete(NEIGHBOURS_BUILT_KEY)  # the interval has passed
+    assert neighbours_refresh_if_due() > 0
+    assert CoEngagement.objects.filter(item=first, neighbor=second).exists()
