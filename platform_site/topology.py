@@ -27,6 +27,19 @@ PR_SET_PDEATHSIG = 1
 _libc = ctypes.CDLL("libc.so.6", use_errno=True)
 
 
+# Sweeps every second and a short pending window, so work lost to a fault is found again within seconds (defaults:
+# 60 s and 600 s). The pending window stays above how long one task takes, or every sweep would queue the backlog
+# again. Statistics and refits stay out of the way.
+FAST_SWEEPS = {
+    "EMBEDDING_SWEEP_SECONDS": 1,
+    "INTERESTS_SWEEP_SECONDS": 1,
+    "EMBEDDING_PENDING_SECONDS": 3,
+    "INTERESTS_PENDING_SECONDS": 3,
+    "STATS_REFRESH_SECONDS": 3600,
+    "RANKER_REFIT_SECONDS": 86400,
+}
+
+
 def _die_with_parent() -> None:
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 

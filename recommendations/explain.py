@@ -132,22 +132,24 @@ def explain(
     return f"Something different: {domain}", "explore"
 
 
+def _claim(name: str) -> str:
+    return next((claim for claim, members in CLAIMS.items() if name in members), name)
+
+
 def _strongest(signals: dict[str, float], typical: dict[str, float]) -> str | None:
     """The signal that set this item apart: its contribution above the typical candidate's, claims summed.
 
     A signal every candidate shares (everything is new, everything matches the bio a little) put no item anywhere,
-    so it does not explain one. Returns a member name (the largest of a claim's members) or None."""
+    so it does not explain one. Returns the largest member of the winning claim, or None."""
     lift = {
         name: value - max(typical.get(name, 0.0), 0.0)
         for name, value in signals.items()
         if value > 0 and name != "negative"
     }
-    grouped: dict[str, tuple[float, str]] = {}
+    totals: dict[str, float] = {}
     for name, value in lift.items():
-        claim = next((claim for claim, members in CLAIMS.items() if name in members), name)
-        total, lead = grouped.get(claim, (0.0, name))
-        if signals[name] > signals.get(lead, 0.0) or lead not in lift:
-            lead = name
-        grouped[claim] = (total + value, lead)
-    best = max(grouped.values(), default=(0.0, None))
-    return best[1] if best[0] > 0 else None
+        totals[_claim(name)] = totals.get(_claim(name), 0.0) + value
+    best = max(totals, key=totals.get, default=None)
+    if best is None or totals[best] <= 0:
+        return None
+    return max((name for name in lift if _claim(name) == best), key=signals.get)

@@ -28,8 +28,8 @@ _NONE = dict.fromkeys(FEATURES, 0.0)
 # meaning refines it; with words only, the people who wrote alike and the words themselves lead; across a domain
 # boundary, co-engagement across domains and meaning without each domain's style carry the interest over; a new item
 # has only its meaning and its freshness.
-PRIORS = {
-    LONG_HISTORY: _NONE
+_LONG = (
+    _NONE
     | _STATED
     | {
         "cf": 1.0,
@@ -44,23 +44,12 @@ PRIORS = {
         "popularity": 0.1,
         "trending": 0.05,
         "freshness": 0.05,
-    },
-    SHORT_HISTORY: _NONE
-    | _STATED
-    | {
-        "cf": 1.0,
-        "collab": 0.3,
-        "collab_cross": 0.1,
-        "sem_history": 0.5,
-        "sem_items": 0.5,
-        "sem_transfer": 0.1,
-        "sem_taste": 0.1,
-        "sem_bio": 0.8,
-        "people": 0.5,
-        "popularity": 0.2,
-        "trending": 0.1,
-        "freshness": 0.05,
-    },
+    }
+)
+PRIORS = {
+    LONG_HISTORY: _LONG,
+    # A few clicks are weak evidence: the bio, single liked items, people alike and popularity speak louder.
+    SHORT_HISTORY: _LONG | {"sem_items": 0.5, "sem_bio": 0.8, "people": 0.5, "popularity": 0.2, "trending": 0.1},
     WORDS_ONLY: _NONE | _STATED | {"sem_bio": 1.0, "people": 1.0, "popularity": 0.3, "trending": 0.1, "freshness": 0.1},
     NEW_DOMAIN: _NONE
     | _STATED

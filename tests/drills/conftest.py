@@ -8,18 +8,8 @@ from uuid import uuid4
 
 import pytest
 
-from platform_site.topology import Topology, database_url
+from platform_site.topology import FAST_SWEEPS, Topology, database_url
 
-# Sweeps every second and a short pending window, so lost work is found again within seconds (defaults: 60 s and
-# 600 s). The pending window stays above how long one task takes, or every sweep would queue the backlog again.
-FAST_SWEEPS = {
-    "EMBEDDING_SWEEP_SECONDS": 1,
-    "INTERESTS_SWEEP_SECONDS": 1,
-    "EMBEDDING_PENDING_SECONDS": 3,
-    "INTERESTS_PENDING_SECONDS": 3,
-    "STATS_REFRESH_SECONDS": 3600,
-    "RANKER_REFIT_SECONDS": 86400,
-}
 FAILED = pytest.StashKey[bool]()
 
 

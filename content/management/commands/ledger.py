@@ -11,20 +11,10 @@ from api.services import token_issue
 from content.models import Domain, Item
 from platform_site.ledger import ledger_rows, wait_until_settled
 from platform_site.load import Account, ApiClient, Catalog, editor_writes, person_writes
-from platform_site.topology import Topology, database_url
+from platform_site.topology import FAST_SWEEPS, Topology, database_url
 
-# The started topology sweeps every second and redoes work pending for 3 s (defaults: 60 s and 600 s), so work lost
-# to the faults is found again within seconds; throttles are off, the clients are meant to be fast.
-TOPOLOGY_ENV = {
-    "EMBEDDING_SWEEP_SECONDS": 1,
-    "INTERESTS_SWEEP_SECONDS": 1,
-    "EMBEDDING_PENDING_SECONDS": 3,
-    "INTERESTS_PENDING_SECONDS": 3,
-    "STATS_REFRESH_SECONDS": 3600,
-    "RANKER_REFIT_SECONDS": 86400,
-    "API_THROTTLE_USER": "",
-    "RATE_LIMIT_BIO": "",
-}
+# The started topology finds lost work within seconds; throttles are off, the clients are meant to be fast.
+TOPOLOGY_ENV = {**FAST_SWEEPS, "API_THROTTLE_USER": "", "RATE_LIMIT_BIO": ""}
 # New items written before the people start (at most half the upserts; the rest is spread over the run).
 FIRST_ITEMS = 10
 
