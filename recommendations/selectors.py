@@ -8,7 +8,9 @@ import hashlib
 import time
 
 import numpy as np
+from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 
 from content.embedding import get_encoder, to_array
 from content.models import Domain, Interaction, Item, Profile
@@ -17,11 +19,11 @@ from recommendations.models import InterestProfile, RankerWeights
 from recommendations.ranking import Ranker
 from recommendations.services import load_interest_model
 from recommendations.sources import Scope
-from recommendations.sources.database import DatabaseSources, catalog_version
+from recommendations.sources.database import DatabaseSources, items_version
 from recommendations.timing import stage
 from recommendations.types import MAX_QUERY_LENGTH, Feed, FeedEntry, FeedRequestError
 
-FEED_CACHE_SECONDS = 120
+FEED_CACHE_SECONDS = settings.FEED_CACHE_SECONDS
 MAX_PAGE_SIZE = 100
 RANKER_CACHE_KEY = "ranker-weights"
 # What a person did with an item, strongest first: the reason names the strongest.
@@ -98,6 +100,29 @@ def person_state(user, *, exclude_seen: bool = True) -> tuple[pipeline.Person, f
     return person, (profile.explore if profile else pipeline.DEFAULT_EXPLORE), interactions
 
 
+# Everything a person's feed depends on, in one statement: the feed cache is read on every request, and this
+# replaces reading the whole history (and the ORM building three subqueries) on a hit.
+_STAMP_SQL = """
+SELECT p.explore, p.updated_at, p.feedback_changed_at, p.embedded_at,
+    (SELECT computed_at FROM recommendations_interestprofile WHERE user_id = u.id),
+    (SELECT count(*) FROM content_interaction WHERE user_id = u.id),
+    (SELECT array_agg(d.slug ORDER BY d.slug) FROM content_profile_preferred_domains pd
+        JOIN content_domain d ON d.id = pd.domain_id WHERE pd.profile_id = p.id)
+FROM (SELECT %s::bigint AS id) u LEFT JOIN content_profile p ON p.user_id = u.id
+"""
+
+
+def person_stamp(user_id: int) -> tuple:
+    """What a person's feed depends on: their settings and bio (the profile's stamps), their feedback (every change
+    stamps the profile in content.services.feedback_touched; the interaction count also catches writes that bypass
+    it), their rebuilt interests and their preferred domains. The first value is the saved explore setting."""
+    with connection.cursor() as cursor:
+        cursor.execute(_STAMP_SQL, [user_id])
+        row = cursor.fetchone()
+    explore = pipeline.DEFAULT_EXPLORE if row[0] is None else row[0]
+    return (explore, *row[1:])
+
+
 def feed_for_user(
     *,
     user=None,
@@ -108,43 +133,60 @@ def feed_for_user(
     limit: int = 20,
     exclude_seen: bool = True,
 ) -> Feed:
-    """A personal, diversity-aware feed with a reason on every entry."""
+    """A personal, diversity-aware feed with a reason on every entry.
+
+    A feed already ranked for this exact state (the person's stamp, the request, the catalog and the weights) is
+    served from the shared cache without reading the person's history; only a miss builds the person and ranks.
+    """
     query = _validate(query=query, domain=domain, explore=explore, offset=offset, limit=limit)
     if not _is_person(user):
         return popular_and_fresh(domain=domain, offset=offset, limit=limit, query=query, explore=explore)
     with stage("state"):
-        person, saved_explore, interactions = person_state(user, exclude_seen=exclude_seen)
-        explore = saved_explore if explore is None else explore
-        key = _cache_key(user.pk, query, domain, explore, exclude_seen, interactions, person.preferred_domains)
+        stamp = person_stamp(user.pk)
+        explore = stamp[0] if explore is None else explore
+        ranker = active_ranker()
+        key = _cache_key(user.pk, stamp, query, domain, explore, exclude_seen, ranker.version)
         ranked = cache.get(key)
     cached = ranked is not None
     if ranked is None:
+        with stage("state"):
+            person, _, _ = person_state(user, exclude_seen=exclude_seen)
         with stage("query_embedding"):
             query_vector = _encode_query(query)
         request = pipeline.Request(
             now=time.time(), explore=explore, query=query, query_vector=query_vector, scope=Scope(domain=domain)
         )
-        ranked = pipeline.feed(person, request, sources, active_ranker())
+        ranked = pipeline.feed(person, request, sources, ranker)
         cache.set(key, ranked, FEED_CACHE_SECONDS)
     with stage("page"):
-        return _page(ranked, offset, limit, cached=cached)
+        return _page(ranked, offset, limit, cached=cached, key=key)
 
 
-def _cache_key(user_id, query, domain, explore, exclude_seen, interactions, preferred) -> str:
-    computed = InterestProfile.objects.filter(user_id=user_id).values_list("computed_at", flat=True).first()
-    # Stable across processes (a shared cache must agree). The newest feedback and the rebuilt interests change it,
-    # and so does the catalog version when items are added, edited or embedded, or statistics refreshed.
-    state = (
-        f"{user_id}|{query}|{sorted(preferred)}|{domain}|{explore:.2f}|{exclude_seen}|{computed}|{len(interactions)}|"
-        f"{interactions[:50]!r}|{catalog_version()}|{active_ranker().version}"
-    )
+def _cache_key(user_id, stamp, query, domain, explore, exclude_seen, ranker_version) -> str:
+    # Stable across processes (a shared cache must agree). The person's stamp changes with their feedback, bio,
+    # settings and rebuilt interests; the items' version when items are added, edited or embedded.
+    state = f"{user_id}|{stamp!r}|{query}|{domain}|{explore:.2f}|{exclude_seen}|{items_version()}|{ranker_version}"
     return "feed:" + hashlib.sha256(state.encode()).hexdigest()
 
 
-def _page(ranked: list[pipeline.Ranked], offset: int, limit: int, *, cached: bool = False) -> Feed:
+def _page(ranked: list[pipeline.Ranked], offset: int, limit: int, *, cached: bool = False, key: str = "") -> Feed:
     window = ranked[offset : offset + limit]
-    items = Item.objects.select_related("domain").defer("embedding").in_bulk([entry.item_id for entry in window])
-    entries = [
+    next_offset = offset + limit if offset + limit < len(ranked) else None
+    return Feed(
+        window=window,
+        offset=offset,
+        next_offset=next_offset,
+        total=len(ranked),
+        load=feed_entries,
+        cached=cached,
+        key=f"{key}:{offset}:{limit}" if key else "",
+    )
+
+
+def feed_entries(ranked: list[pipeline.Ranked], *, only_active: bool = True) -> list[FeedEntry]:
+    """The ranked items with their domain, in order; items gone (or switched off) since the ranking are left out."""
+    items = Item.objects.select_related("domain").defer("embedding").in_bulk([entry.item_id for entry in ranked])
+    return [
         FeedEntry(
             item=items[entry.item_id],
             score=entry.score,
@@ -152,11 +194,9 @@ def _page(ranked: list[pipeline.Ranked], offset: int, limit: int, *, cached: boo
             reason_kind=entry.reason_kind,
             signals=entry.signals,
         )
-        for entry in window
-        if entry.item_id in items and items[entry.item_id].is_active
+        for entry in ranked
+        if entry.item_id in items and (items[entry.item_id].is_active or not only_active)
     ]
-    next_offset = offset + limit if offset + limit < len(ranked) else None
-    return Feed(entries=entries, offset=offset, next_offset=next_offset, total=len(ranked), cached=cached)
 
 
 def popular_and_fresh(
@@ -165,7 +205,7 @@ def popular_and_fresh(
     """For visitors with no account: popular, trending and new items, spread across domains."""
     query = _validate(query=query, domain=domain, explore=explore, offset=offset, limit=limit)
     explore = pipeline.ANONYMOUS_EXPLORE if explore is None else explore
-    state = f"{domain}|{query}|{explore:.2f}|{catalog_version()}|{active_ranker().version}"
+    state = f"{domain}|{query}|{explore:.2f}|{items_version()}|{active_ranker().version}"
     key = f"feed:anonymous:{hashlib.sha256(state.encode()).hexdigest()}"
     ranked = cache.get(key)
     cached = ranked is not None
@@ -179,7 +219,7 @@ def popular_and_fresh(
         )
         ranked = pipeline.feed(pipeline.Person(), request, sources, active_ranker())
         cache.set(key, ranked, FEED_CACHE_SECONDS)
-    return _page(ranked, offset, limit, cached=cached)
+    return _page(ranked, offset, limit, cached=cached, key=key)
 
 
 def similar_items(*, item: Item, user=None, limit: int = 10) -> list[FeedEntry]:
@@ -190,18 +230,7 @@ def similar_items(*, item: Item, user=None, limit: int = 10) -> list[FeedEntry]:
             Interaction.objects.filter(user=user, kind__in=ALWAYS_EXCLUDED).values_list("item_id", flat=True)
         )
     ranked = pipeline.similar(item.pk, excluded=excluded, sources=sources, limit=limit)
-    items = Item.objects.select_related("domain").defer("embedding").in_bulk([entry.item_id for entry in ranked])
-    return [
-        FeedEntry(
-            item=items[entry.item_id],
-            score=entry.score,
-            reason=entry.reason,
-            reason_kind=entry.reason_kind,
-            signals=entry.signals,
-        )
-        for entry in ranked
-        if entry.item_id in items
-    ]
+    return feed_entries(ranked, only_active=False)
 
 
 def interest_summary(*, user) -> dict:

@@ -1,6 +1,8 @@
 """What the recommender hands to the website and the API."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from content.models import Item
 
@@ -27,12 +29,22 @@ class FeedEntry:
 
 @dataclass
 class Feed:
-    entries: list[FeedEntry]
+    """One page of a ranking. Its entries (the items themselves) are read only when something shows them, so a page
+    whose rendering is already cached costs no item reads."""
+
+    window: list  # this page's slice of the ranking (pipeline.Ranked)
     offset: int
     next_offset: int | None
     total: int
+    load: Callable[[list], list[FeedEntry]]
     # Whether the ranking came from the shared feed cache (reported in an X-Feed-Cache header for load tests).
     cached: bool = False
+    # Names this page of this exact ranking in the shared cache; empty when it must not be cached.
+    key: str = ""
+
+    @cached_property
+    def entries(self) -> list[FeedEntry]:
+        return self.load(self.window)
 
 
 MAX_QUERY_LENGTH = 500

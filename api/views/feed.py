@@ -1,5 +1,6 @@
 """Personal feed and the popular-and-fresh feed, paged with an opaque cursor."""
 
+from django.core.cache import cache
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -8,28 +9,33 @@ from rest_framework.views import APIView
 
 from api.pagination import MAX_FEED_OFFSET, cursor_encode
 from api.schema import errors
-from api.serializers import FeedPageSerializer, FeedParamsSerializer, PageParamsSerializer
+from api.serializers import FeedEntrySerializer, FeedPageSerializer, FeedParamsSerializer, PageParamsSerializer
 from api.throttles import FreeTextQueryThrottle
 from recommendations import selectors as rec_selectors
 from recommendations.types import Feed
 
 
-def feed_page(request, feed: Feed) -> dict:
-    has_next = feed.next_offset is not None and feed.next_offset <= MAX_FEED_OFFSET
-    next_cursor = cursor_encode(feed.next_offset) if has_next else None
-    url = request.build_absolute_uri()
-    return {
-        "results": feed.entries,
-        "next": replace_query_param(url, "cursor", next_cursor) if next_cursor else None,
-        "next_cursor": next_cursor,
-        "total": feed.total,
-    }
+def _results(feed: Feed) -> list:
+    """The page's entries as JSON-ready data. A page of a cached ranking is rendered once for every process: the
+    items are read and serialized on the first request only."""
+    rendered = cache.get(f"{feed.key}:api") if feed.key else None
+    if rendered is None:
+        rendered = list(FeedEntrySerializer(feed.entries, many=True).data)
+        if feed.key:
+            cache.set(f"{feed.key}:api", rendered, rec_selectors.FEED_CACHE_SECONDS)
+    return rendered
 
 
 def feed_response(request, feed: Feed) -> Response:
-    return Response(
-        FeedPageSerializer(feed_page(request, feed)).data, headers={"X-Feed-Cache": "hit" if feed.cached else "miss"}
-    )
+    has_next = feed.next_offset is not None and feed.next_offset <= MAX_FEED_OFFSET
+    next_cursor = cursor_encode(feed.next_offset) if has_next else None
+    page = {
+        "results": _results(feed),
+        "next": replace_query_param(request.build_absolute_uri(), "cursor", next_cursor) if next_cursor else None,
+        "next_cursor": next_cursor,
+        "total": feed.total,
+    }
+    return Response(page, headers={"X-Feed-Cache": "hit" if feed.cached else "miss"})
 
 
 class FeedApi(APIView):

@@ -104,6 +104,13 @@ def catalog_version() -> tuple:
     return shared.current_version()
 
 
+def items_version() -> tuple:
+    """Changes whenever an item is added, edited or embedded. Cached feeds are keyed by it, not by the statistics
+    refresh: a refresh every few minutes would expire every cached feed at once, while popularity moves slowly and
+    the feed cache's lifetime bounds how stale it can be."""
+    return shared.current_version()[:2]
+
+
 class DatabaseSources:
     def nearest(self, vectors, *, k, scope):
         if not vectors:

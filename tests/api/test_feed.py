@@ -3,6 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from content import services
+from recommendations.sources import database as database_sources
 from tests import factories
 from tests.api.utils import assert_error
 
@@ -127,3 +129,17 @@ def test_similar_items_of_a_missing_item_is_a_404(api, db):
 
 def test_similar_items_limit_is_capped(api, catalog):
     assert_error(api.get(reverse("api_item_similar", args=[catalog["Mars Station"].pk]), {"limit": 500}), 400)
+
+
+def test_a_repeat_page_comes_from_the_cache_and_shows_an_edit_at_once(user_api, catalog, monkeypatch):
+    monkeypatch.setattr(database_sources, "VERSION_CHECK_SECONDS", 0.0)
+    first = user_api.get(reverse("api_feed"), {"page_size": 4})
+    again = user_api.get(reverse("api_feed"), {"page_size": 4})
+    assert (first.headers["X-Feed-Cache"], again.headers["X-Feed-Cache"]) == ("miss", "hit")
+    assert again.json() == first.json()
+
+    shown = catalog[_titles(first.json())[0]]
+    services.item_update(item=shown, title="Renamed while cached")
+    after = user_api.get(reverse("api_feed"), {"page_size": 4}).json()
+
+    assert "Renamed while cached" in _titles(after)

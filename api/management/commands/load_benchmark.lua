@@ -1,5 +1,6 @@
 -- wrk script for `manage.py load_benchmark`: rotates signed-in users, and per BENCH_PROFILE asks for feeds (with
--- or without free text), the anonymous feed, or feeds with one interaction posted in ten requests.
+-- or without free text, or ranked afresh on every request), the anonymous feed, or feeds with one interaction
+-- posted in ten requests.
 
 local profile = os.getenv("BENCH_PROFILE") or "feed"
 local data = os.getenv("BENCH_DATA")
@@ -48,6 +49,9 @@ function request()
   local path = "/api/v1/feed/?page_size=20"
   if profile == "query" then
     path = path .. "&q=" .. queries[math.random(#queries)]
+  elseif profile == "ranked" then
+    -- A random explore setting is part of the cache key: (almost) every request ranks afresh.
+    path = path .. string.format("&explore=%.2f", math.random())
   end
   return wrk.format("GET", path, auth)
 end

@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from amqp.exceptions import ChannelError
@@ -21,7 +22,8 @@ from api.services import token_issue
 from content.models import Item
 
 PROFILES = {
-    "feed": "personal feed, no free text",
+    "feed": "personal feed, no free text (people who visited lately: their ranking is in the feed cache)",
+    "ranked": "personal feed ranked on every request (a random explore setting misses the feed cache)",
     "query": "personal feed with free text (q)",
     "anonymous": "anonymous popular-and-fresh feed",
     "mixed": "personal feeds, 10% of requests post an interaction",
@@ -76,6 +78,8 @@ class Command(BaseCommand):
             (data / "tokens.txt").write_text("\n".join(tokens))
             (data / "items.txt").write_text("\n".join(str(item) for item in items))
             (data / "queries.txt").write_text("\n".join(QUERIES))
+            self._wait_until_queue_drains()
+            self._first_visits(base, tokens)
             self.stdout.write(f"\n{'profile':<12}{'conns':>6}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
                               f"{'errors':>8}{'cached':>8}")  # fmt: skip
             for profile in profiles:
@@ -110,6 +114,22 @@ class Command(BaseCommand):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(report, indent=2))
         self.stdout.write(f"\n'cached': share of feed responses served from the shared feed cache. Wrote {path}")
+
+    def _first_visits(self, base: str, tokens: list[str]) -> None:
+        """Each person opens their feed once, as the people of a running site did lately; the feed profile then
+        measures their return visits and the ranked profile the first ones."""
+
+        def visit(token):
+            request = urllib.request.Request(
+                f"{base}/api/v1/feed/?page_size=20", headers={"Authorization": f"Token {token}"}
+            )
+            with urllib.request.urlopen(request, timeout=60) as response:
+                response.read()
+
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(visit, tokens))
+        self.stdout.write(f"{len(tokens)} people opened their feed once first ({time.monotonic() - started:.0f} s)")
 
     def _wait_until_queue_drains(self, timeout: float = 120.0) -> None:
         from platform_site.celery import app
