@@ -13,6 +13,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psutil
 from amqp.exceptions import ChannelError
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -29,6 +30,12 @@ PROFILES = {
     "mixed": "personal feeds, 10% of requests post an interaction",
 }
 QUERIES = ["something+calm+about+the+ocean", "a+gripping+mystery", "learn+to+cook", "jazz+for+a+rainy+evening"]
+# Which process is which, by its command line (gunicorn workers carry the master's command line).
+ROLES = [
+    ("gunicorn", "gunicorn"),
+    ("celery -A platform_site worker", "celery worker"),
+    ("celery -A platform_site beat", "beat"),
+]
 LUA = Path(__file__).with_name("load_benchmark.lua")
 
 
@@ -99,6 +106,7 @@ class Command(BaseCommand):
                         f"{profile:<12}{count:>6}{row['rps']:>9.1f}{row['p50']:>9.1f}{row['p95']:>9.1f}"
                         f"{row['p99']:>9.1f}{row['errors']:>8}{row['cached']:>8.0%}"
                     )
+            memory = self._resident_memory(site.pid)
         finally:
             site.send_signal(signal.SIGTERM)
             site.wait(60)
@@ -109,11 +117,29 @@ class Command(BaseCommand):
             "duration_s": duration,
             "profiles": PROFILES,
             "results": results,
+            "rss_mb": memory,
         }
         path = json_path or Path(settings.BASE_DIR) / "var" / f"load-benchmark-{report['items']}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(report, indent=2))
         self.stdout.write(f"\n'cached': share of feed responses served from the shared feed cache. Wrote {path}")
+
+    def _resident_memory(self, root: int) -> dict[str, list[int]]:
+        """Resident memory of every process the site started, after the load, by role (MB)."""
+        roles: dict[str, list[int]] = {}
+        for process in psutil.Process(root).children(recursive=True):
+            try:
+                command = " ".join(process.cmdline())
+                megabytes = round(process.memory_info().rss / 2**20)
+            except psutil.Error:
+                continue
+            role = next((name for marker, name in ROLES if marker in command), None)
+            if role:
+                roles.setdefault(role, []).append(megabytes)
+        self.stdout.write("\nResident memory after the load (MB): " + "; ".join(
+            f"{role} {', '.join(str(value) for value in sorted(values))}" for role, values in sorted(roles.items())
+        ))  # fmt: skip
+        return roles
 
     def _first_visits(self, base: str, tokens: list[str]) -> None:
         """Each person opens their feed once, as the people of a running site did lately; the feed profile then
