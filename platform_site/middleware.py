@@ -2,13 +2,15 @@
 
 import logging
 
+import psycopg
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
 
 logger = logging.getLogger(__name__)
 
-DATABASE_DOWN = (OperationalError, InterfaceError)
+# Django's wrappers, and psycopg's own for the recommender's raw cursors (binary vector reads on Django's connection).
+DATABASE_DOWN = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
 RETRY_AFTER_SECONDS = 5
 SERVICE_UNAVAILABLE_MESSAGE = "The service is briefly unavailable; please try again in a few seconds."
 
