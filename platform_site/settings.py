@@ -186,9 +186,7 @@ WHITENOISE_USE_FINDERS = True
 # (CACHE_URL=redis://...). Without one, the embedded Redis that already carries the queue serves it from its own
 # database (a cached personal feed page costs 10.6 ms there against 12.6 ms in the database cache, and the anonymous
 # one 7.0 against 12.8); against an external database without CACHE_URL, the database cache.
-if env("CACHE_URL", default=""):
-    CACHES = {"default": env.cache("CACHE_URL")}
-elif EMBEDDED is not None:
+if EMBEDDED is not None and not env("CACHE_URL", default=""):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
