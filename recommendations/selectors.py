@@ -84,12 +84,12 @@ def strongest_feedback(interactions) -> dict[int, tuple[str, float | None]]:
     return feedback
 
 
-def person_state(user, *, exclude_seen: bool = True) -> tuple[pipeline.Person, float, list]:
-    """The person as the pipeline sees them, their saved explore setting and their raw interactions."""
-    profile = Profile.objects.filter(user=user).only("explore", "embedding").first()
+def person_state(user, *, exclude_seen: bool = True) -> pipeline.Person:
+    """The person as the pipeline sees them (their saved explore setting comes with person_stamp)."""
+    profile = Profile.objects.filter(user=user).only("embedding").first()
     interactions = list(Interaction.objects.filter(user=user).values_list("item_id", "kind", "value"))
     preferred = frozenset(profile.preferred_domains.values_list("slug", flat=True)) if profile else frozenset()
-    person = pipeline.Person(
+    return pipeline.Person(
         model=load_interest_model(user_id=user.pk),
         user=user.pk,
         bio_vector=to_array(profile.embedding) if profile and profile.embedding is not None else None,
@@ -97,7 +97,6 @@ def person_state(user, *, exclude_seen: bool = True) -> tuple[pipeline.Person, f
         feedback=strongest_feedback(interactions),
         preferred_domains=preferred,
     )
-    return person, (profile.explore if profile else pipeline.DEFAULT_EXPLORE), interactions
 
 
 # Everything a person's feed depends on, in one statement: the feed cache is read on every request, and this
@@ -150,7 +149,7 @@ def feed_for_user(
     cached = ranked is not None
     if ranked is None:
         with stage("state"):
-            person, _, _ = person_state(user, exclude_seen=exclude_seen)
+            person = person_state(user, exclude_seen=exclude_seen)
         with stage("query_embedding"):
             query_vector = _encode_query(query)
         request = pipeline.Request(
