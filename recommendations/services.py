@@ -341,11 +341,20 @@ def ranker_fit(*, min_users: int = 5, store: bool = True, seed: int = 0) -> dict
     if dataset.n_items == 0 or len(dataset.users) == 0:
         raise ValueError("No embedded items or interactions to fit on yet.")
     current = active_ranker()
+    trained_on = {
+        "users": dataset.n_users,
+        "interactions": int(len(dataset.users)),
+        "items": dataset.n_items,
+        "latest": float(dataset.timestamps.max()),
+    }
+    fitted_on = RankerWeights.objects.filter(version=current.version).values_list("trained_on", flat=True).first()
+    if store and current.version is not None and fitted_on == trained_on:
+        # A search started from its own result can always find another small step: nothing new was learned.
+        raise ValueError(f"The serving weights (v{current.version}) were fitted on this same data.")
     result = fitting.fit_on(dataset, current, seed=seed)
     users = sum(result.report["_tasks"].values())
     if users < min_users:
         raise ValueError(f"Only {users} users have held-out activity; need at least {min_users}.")
-    trained_on = {"users": dataset.n_users, "interactions": int(len(dataset.users)), "items": dataset.n_items}
     outcome = {
         "weights": result.ranker.weights,
         "scales": result.ranker.scales,

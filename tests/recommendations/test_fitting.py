@@ -31,7 +31,7 @@ def test_fit_learns_the_informative_signal_of_a_situation_and_says_it_adopted_it
     weights = result.ranker.weights["words_only"]
     assert weights["people"] == max(weights[name] for name in FEATURES if name not in ("query", "sem_bio"))
     assert result.report["words_only"]["adopted"]
-    assert result.report["words_only"]["check_ndcg@10_fitted"] > result.report["words_only"]["check_ndcg@10_current"]
+    assert result.report["words_only"]["check_fitted"] > result.report["words_only"]["check_current"]
     assert result.changed
 
 
@@ -81,3 +81,25 @@ def test_ndcg_counts_wanted_items_missing_from_the_pool_against_the_ranking():
     assert fitting.ndcg(task, weights) == pytest.approx(1.0)
     task.wanted[:] = 2  # a second wanted item was never a candidate: the best possible list misses it
     assert fitting.ndcg(task, weights) == pytest.approx(1.0 / (1.0 + 1.0 / np.log2(3)))
+
+
+def test_a_hit_on_an_item_everyone_engages_with_counts_for_less_than_a_hit_on_a_rarely_seen_one():
+    task = synthetic_task("short_history", "cf", users=1, pool=4)
+    task.relevant[:] = False
+    task.relevant[0, :2] = True
+    task.wanted[:] = 2
+    task.worth[0] = fitting.exposure_weights(np.array([400, 3, 50, 50]))
+    finds_popular, finds_rare = (np.zeros((len(SITUATIONS), len(FEATURES)), dtype=np.float32) for _ in range(2))
+    task.values[0, :, FEATURES.index("popularity")] = [1.0, 0.1, 0.5, 0.5]
+    task.values[0, :, FEATURES.index("cf")] = [0.1, 1.0, 0.5, 0.5]
+    finds_popular[:, FEATURES.index("popularity")] = 1.0
+    finds_rare[:, FEATURES.index("cf")] = 1.0
+
+    # Each blend puts one wanted item first and the other last.
+    assert fitting.ndcg(task, finds_rare) > 1.5 * fitting.ndcg(task, finds_popular)
+
+
+def test_exposure_weights_fall_with_engagement_and_give_an_untouched_item_full_worth():
+    weights = fitting.exposure_weights(np.array([0, 3, 99]))
+
+    assert weights.tolist() == pytest.approx([1.0, 0.5, 0.1])

@@ -28,8 +28,8 @@ class Command(BaseCommand):
             if situation.startswith("_"):
                 continue
             scores = ""
-            if "check_ndcg@10_current" in check:
-                scores = f" (held-out NDCG@10 {check['check_ndcg@10_current']} -> {check['check_ndcg@10_fitted']})"
+            if "check_current" in check:
+                scores = f" (held-out {check['objective']} {check['check_current']} -> {check['check_fitted']})"
             self.stdout.write(
                 f"  {situation:<14} {'adopted' if check['adopted'] else 'kept   '}{scores}: {check['reason']}"
             )
