@@ -247,6 +247,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recommendations.tasks.refresh_item_statistics",
         "schedule": env.float("STATS_REFRESH_SECONDS", default=300.0),
     },
+    "search-width": {
+        "task": "recommendations.tasks.measure_search_width",
+        "schedule": env.float("SEARCH_WIDTH_CHECK_SECONDS", default=600.0),
+    },
     "ranker-refit": {
         "task": "recommendations.tasks.refit_ranker",
         "schedule": env.float("RANKER_REFIT_SECONDS", default=24 * 3600.0),
@@ -277,9 +281,10 @@ EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=64)
 EMBEDDING_DEVICE = env("EMBEDDING_DEVICE", default="cpu")
 # maintenance_work_mem for building the item HNSW index after a bulk load (empty: sized from this machine's memory).
 HNSW_BUILD_MEMORY = env("HNSW_BUILD_MEMORY", default="")
-# Candidates searched per HNSW query: recall@10 against exact search on the benchmark catalog was 0.93 at 100 and
-# 0.96 at 200 for 100k items, for about 0.1 ms more (`manage.py benchmark_feed` prints the trade-off).
-HNSW_EF_SEARCH = env.int("HNSW_EF_SEARCH", default=200)
+# Candidates searched per HNSW query. Unset: measured on the live catalog by the statistics task (the smallest
+# width whose recall@10 against exact search reaches HNSW_TARGET_RECALL; recommendations/sources/ef_search.py).
+HNSW_EF_SEARCH = env.int("HNSW_EF_SEARCH", default=None)
+HNSW_TARGET_RECALL = env.float("HNSW_TARGET_RECALL", default=0.95)
 # How long a ranked feed stays in the shared cache. Its key already changes with everything the person did and every
 # item change, so this only bounds how stale popularity and trending may be on a repeat visit.
 FEED_CACHE_SECONDS = env.int("FEED_CACHE_SECONDS", default=600)

@@ -32,6 +32,14 @@ def refresh_item_statistics() -> dict:
     return {"stats": item_stats_refresh(), "pairs": neighbours_refresh_if_due(), "domains": domain_centres_store()}
 
 
+@shared_task
+def measure_search_width() -> dict | None:
+    """Measure the HNSW search width serving needs, when it is due (a day old, or the catalog changed size)."""
+    from recommendations.sources import ef_search
+
+    return ef_search.measure_if_due()
+
+
 # Fitting runs the ranking pipeline for hundreds of people per situation: it gets longer than the default limit.
 @shared_task(soft_time_limit=1500, time_limit=1800)
 def refit_ranker(min_users: int = 20) -> dict:

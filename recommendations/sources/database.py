@@ -11,17 +11,14 @@ import time
 
 import numpy as np
 import psycopg
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from pgvector import HalfVector
 from pgvector.psycopg import register_vector
 
 from recommendations import collaborative
-from recommendations.sources import Facts, Scope
+from recommendations.sources import Facts, Scope, ef_search
 
-# A filtered HNSW query (one domain, active items) needs iterative scans or it silently returns too few rows.
-HNSW_EF_SEARCH = settings.HNSW_EF_SEARCH
 VERSION_CHECK_SECONDS = 1.0
 
 
@@ -125,8 +122,10 @@ class DatabaseSources:
         """
         params |= {"queries": [HalfVector(np.asarray(v, dtype=np.float32)) for v in vectors], "k": k}
         with transaction.atomic(), _cursor() as cursor:
+            # A filtered HNSW query (one domain, active items) needs iterative scans or it silently returns too few
+            # rows.
             cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            cursor.execute(f"SET LOCAL hnsw.ef_search = {max(HNSW_EF_SEARCH, int(k))}")
+            cursor.execute(f"SET LOCAL hnsw.ef_search = {max(ef_search.serving(), int(k))}")
             cursor.execute(sql, params)
             return [item for _, item in cursor.fetchall()]
 

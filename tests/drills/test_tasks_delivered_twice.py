@@ -2,6 +2,7 @@
 same rows as one delivery. No processes: each task runs twice in this process on the same data."""
 
 import pytest
+from django.core.cache import cache
 
 from content import enqueue, services
 from content import tasks as content_tasks
@@ -12,6 +13,7 @@ from recommendations.features import FEATURES
 from recommendations.models import CoEngagement, Interest, InterestProfile, ItemStats, RankerWeights
 from recommendations.services import stale_interest_user_ids
 from recommendations.situations import SITUATIONS
+from recommendations.sources import ef_search
 from tests import factories
 from tests.recommendations.conftest import person, topics  # noqa: F401 - fixtures
 
@@ -87,6 +89,7 @@ def state() -> dict:
         "neighbours": sorted((c.kind, c.item_id, c.neighbor_id, round(c.score, 6)) for c in CoEngagement.objects.all()),
         "rankers": [(r.version, r.weights, r.is_active) for r in RankerWeights.objects.order_by("version")],
         "interactions": sorted(Interaction.objects.values_list("user_id", "item_id", "kind", "value")),
+        "search_width": (cache.get(ef_search.CACHE_KEY) or {}).get("measured_at"),
     }
 
 
@@ -124,6 +127,10 @@ def test_every_task_delivered_twice_leaves_the_same_rows(site, delivered):
     _, once, twice = deliver_twice(rec_tasks.refresh_item_statistics)
     assert once == twice, "refresh_item_statistics"
     assert once["neighbours"] and once["item_stats"]
+
+    width, once, twice = deliver_twice(rec_tasks.measure_search_width)
+    assert once == twice, "measure_search_width"
+    assert width["ef_search"] in ef_search.LADDER
 
     services.item_update(item=edited, title="A brand new title")
     new = factories.ItemFactory(domain=edited.domain, title="Never embedded")

@@ -1,0 +1,80 @@
+"""The HNSW search width serving uses, measured on the live catalog (real PostgreSQL and pgvector)."""
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+from pgvector import HalfVector
+
+from content.models import Item
+from recommendations.sources import ef_search
+from recommendations.sources.database import shared
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def measured(settings):
+    settings.HNSW_EF_SEARCH = None
+    settings.HNSW_TARGET_RECALL = 0.9
+
+
+def _catalog(domain, count: int, seed: int = 0) -> None:
+    """Items with random unit vectors written directly: this measures the index, not the embedding model."""
+    rng = np.random.default_rng(seed)
+    for item in factories.ItemFactory.create_batch(count, domain=domain):
+        vector = rng.normal(size=384)
+        Item.objects.filter(pk=item.pk).update(
+            embedding=HalfVector((vector / np.linalg.norm(vector)).tolist()), embedded_at=timezone.now()
+        )
+
+
+def test_serving_searches_as_wide_as_the_last_measurement_says(domains, measured):
+    _catalog(domains["books"], 120)
+    assert ef_search.serving() == ef_search.UNMEASURED
+
+    result = ef_search.measure_and_store()
+    shared.reset()
+
+    # A small catalog is searched exactly at the narrowest width, so that is what serving uses.
+    assert result["ef_search"] == ef_search.LADDER[0]
+    assert result["reached"] and result["recall@10"] >= 0.9
+    assert result["items"] == 120
+    assert ef_search.serving() == ef_search.LADDER[0]
+
+
+def test_a_recall_that_no_width_reaches_gets_the_widest_and_says_so(domains, measured):
+    _catalog(domains["books"], 40)
+
+    result = ef_search.measure(target=1.01)
+
+    assert result["ef_search"] == ef_search.LADDER[-1]
+    assert not result["reached"]
+    assert list(result["by_ef_search"]) == list(ef_search.LADDER)
+
+
+def test_a_configured_width_overrides_the_measurement(domains, settings):
+    settings.HNSW_EF_SEARCH = 321
+    cache.set(ef_search.CACHE_KEY, {"ef_search": 40})
+
+    assert ef_search.serving() == 321
+    assert ef_search.measure_if_due() is None
+
+
+def test_the_statistics_task_measures_again_only_when_a_day_passed_or_the_catalog_changed_size(domains, measured):
+    _catalog(domains["books"], 30)
+    first = ef_search.measure_if_due()
+    assert first is not None
+
+    assert ef_search.measure_if_due() is None
+
+    _catalog(domains["movies"], 30, seed=1)
+    grown = ef_search.measure_if_due()
+    assert grown is not None and grown["items"] == 60
+
+    stale = {**grown, "measured_at": (timezone.now() - timedelta(days=2)).isoformat()}
+    cache.set(ef_search.CACHE_KEY, stale)
+    assert ef_search.measure_if_due() is not None
