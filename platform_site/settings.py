@@ -121,6 +121,10 @@ else:
     _database = env("EMBEDDED_DATABASE", default="platform")
     embedded.ensure_database(EMBEDDED, _database)
     _default_db = embedded.database_settings(EMBEDDED, _database)
+# The embedded Redis serves every embedded database (the site's, the benchmark catalogs'): each database keeps its own
+# task queue and cache keys in it, so one database's worker never runs another's tasks on its ids, nor reads its
+# cached feeds or measured search width.
+EMBEDDED_NAMESPACE = _database if EMBEDDED is not None else "platform"
 _default_db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 _default_db["CONN_HEALTH_CHECKS"] = True
 # A database that does not answer within this many seconds is reported as down (503), not waited on.
@@ -191,6 +195,7 @@ if EMBEDDED is not None and not env("CACHE_URL", default=""):
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": f"unix://{EMBEDDED['redis_socket']}?db=1",
+            "KEY_PREFIX": EMBEDDED_NAMESPACE,
         }
     }
 else:
@@ -212,7 +217,7 @@ else:
     raise ImproperlyConfigured(
         "DATABASE_URL points at an external database: set CELERY_BROKER_URL too (e.g. redis://localhost:6379/0)."
     )
-CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="platform")
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default=EMBEDDED_NAMESPACE)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

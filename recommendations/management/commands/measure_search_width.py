@@ -1,0 +1,25 @@
+from django.core.management.base import BaseCommand
+
+from recommendations.sources import ef_search
+
+
+class Command(BaseCommand):
+    help = (
+        "Measure now the HNSW search width serving needs (recall@10 against exact search on people's vectors) and "
+        "share it with every process; the periodic task does the same when due. Useful after a bulk import."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--target", type=float, help="Recall@10 to reach (default HNSW_TARGET_RECALL).")
+
+    def handle(self, *args, target, **options):
+        result = ef_search.measure_and_store(target=target)
+        if "recall@10" not in result:
+            self.stdout.write(f"Nothing measured: {result['reason']}; serving uses {result['ef_search']}.")
+            return
+        widths = ", ".join(f"{width}: {recall}" for width, recall in result["by_ef_search"].items())
+        self.stdout.write(
+            f"ef_search {result['ef_search']}: recall@10 {result['recall@10']} (target {result['target']}, "
+            f"{'reached' if result['reached'] else 'not reached'}) over {result['items']:,} items; {widths}; "
+            f"{result['seconds']} s"
+        )
