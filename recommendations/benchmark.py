@@ -29,6 +29,7 @@ from content.services import item_update
 from recommendations import selectors, services, timing
 from recommendations.selectors import _query_vector, feed_for_user
 from recommendations.sources import database as database_sources
+from recommendations.sources import ef_search
 
 PREFIX = "bench-"
 SUBSPACE = 48
@@ -294,8 +295,7 @@ def measure_ann(*, queries: int = 200, k: int = 10, ef_values=(40, 100, 200, 400
             distance = CosineDistance("embedding", HalfVector(probe))
             base = Item.objects.filter(is_active=True, embedding__isnull=False)
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-                cursor.execute(f"SET LOCAL hnsw.ef_search = {ef}")
+                ef_search.search_with(cursor, ef)
                 started = time.perf_counter()
                 found = list(base.order_by(distance).values_list("pk", flat=True)[:k])
                 latencies.append((time.perf_counter() - started) * 1000.0)

@@ -333,6 +333,10 @@ def platform_dataset() -> Dataset:
     return dataset
 
 
+def _trained_on(version: int):
+    return RankerWeights.objects.filter(version=version).values_list("trained_on", flat=True).first()
+
+
 def ranker_fit(*, min_users: int = 5, store: bool = True, seed: int = 0) -> dict:
     """Fit per-situation weights on the site's own behaviour; store a new version where it beats the current one."""
     from recommendations.selectors import RANKER_CACHE_KEY, active_ranker
@@ -347,8 +351,7 @@ def ranker_fit(*, min_users: int = 5, store: bool = True, seed: int = 0) -> dict
         "items": dataset.n_items,
         "latest": float(dataset.timestamps.max()),
     }
-    fitted_on = RankerWeights.objects.filter(version=current.version).values_list("trained_on", flat=True).first()
-    if store and current.version is not None and fitted_on == trained_on:
+    if store and current.version is not None and trained_on == _trained_on(current.version):
         # A search started from its own result can always find another small step: nothing new was learned.
         raise ValueError(f"The serving weights (v{current.version}) were fitted on this same data.")
     result = fitting.fit_on(dataset, current, seed=seed)

@@ -122,10 +122,7 @@ class DatabaseSources:
         """
         params |= {"queries": [HalfVector(np.asarray(v, dtype=np.float32)) for v in vectors], "k": k}
         with transaction.atomic(), _cursor() as cursor:
-            # A filtered HNSW query (one domain, active items) needs iterative scans or it silently returns too few
-            # rows.
-            cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            cursor.execute(f"SET LOCAL hnsw.ef_search = {max(ef_search.serving(), int(k))}")
+            ef_search.search_with(cursor, max(ef_search.serving(), int(k)))
             cursor.execute(sql, params)
             return [item for _, item in cursor.fetchall()]
 

@@ -44,6 +44,13 @@ def serving() -> int:
     return shared.get("ef_search", lambda: (cache.get(CACHE_KEY) or {}).get("ef_search", UNMEASURED))
 
 
+def search_with(cursor, width: int) -> None:
+    """Set this transaction's HNSW search: `width` candidates, and iterative scans, without which a filtered query
+    (one domain, active items) silently returns too few rows."""
+    cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+    cursor.execute(f"SET LOCAL hnsw.ef_search = {int(width)}")
+
+
 def _catalog_size(cursor) -> int:
     # The planner's estimate where it is large (an exact count scans a million rows, and only a factor of 1.5
     # matters here); counted where it is small or the table was never analysed.
@@ -79,8 +86,7 @@ def _nearest(cursor, vector: np.ndarray, *, ef_search: int | None) -> list[tuple
         if ef_search is None:
             cursor.execute("SET LOCAL enable_indexscan = off")
         else:
-            cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            cursor.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
+            search_with(cursor, ef_search)
         cursor.execute(
             "SELECT id, embedding <=> %(v)s FROM content_item WHERE is_active AND embedding IS NOT NULL "
             "ORDER BY embedding <=> %(v)s LIMIT %(k)s",

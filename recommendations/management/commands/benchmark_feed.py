@@ -40,7 +40,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"\nGeometry (median local intrinsic dimensionality, relative contrast): {report['geometry']}"
         )
-        # What the statistics task measures on a running site: the search width serving uses.
+        # What the search-width task measures on a running site: the width serving uses.
         report["ef_search"] = ef_search.measure_and_store()
         chosen = report["ef_search"]
         self.stdout.write(
