@@ -33,15 +33,27 @@ CACHE_KEY = "recommendations:hnsw-ef-search"
 # Measure again once a day, or sooner when the catalog has grown or shrunk by this factor since.
 MEASURE_EVERY_SECONDS = 24 * 3600
 CATALOG_CHANGE = 1.5
+# Each process reads the shared measurement again this often. Not keyed by the catalog's version: a measurement
+# changes no item, so on a quiet catalog it would never reach the processes already running.
+READ_EVERY_SECONDS = 60.0
+# (when read, the width): assigned whole, so concurrent readers see one or the other.
+_read: tuple[float, int] | None = None
 
 
 def serving() -> int:
     """The width serving uses: HNSW_EF_SEARCH if set, else the last measurement."""
+    global _read
     if settings.HNSW_EF_SEARCH:
         return settings.HNSW_EF_SEARCH
-    from recommendations.sources.database import shared
+    if _read is None or time.monotonic() - _read[0] >= READ_EVERY_SECONDS:
+        _read = (time.monotonic(), (cache.get(CACHE_KEY) or {}).get("ef_search", UNMEASURED))
+    return _read[1]
 
-    return shared.get("ef_search", lambda: (cache.get(CACHE_KEY) or {}).get("ef_search", UNMEASURED))
+
+def forget() -> None:
+    """Read the shared measurement again on the next query (tests, and this process after it measured)."""
+    global _read
+    _read = None
 
 
 def search_with(cursor, width: int) -> None:
@@ -141,6 +153,7 @@ def measure(*, target: float | None = None, probes: int = PROBES, seed: int = 0)
 def measure_and_store(**options) -> dict:
     result = measure(**options)
     cache.set(CACHE_KEY, result, timeout=None)
+    forget()
     logger.info(
         "hnsw ef_search %s (recall@10 %s, %s items)", result["ef_search"], result.get("recall@10"), result["items"]
     )

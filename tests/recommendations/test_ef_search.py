@@ -78,3 +78,15 @@ def test_the_statistics_task_measures_again_only_when_a_day_passed_or_the_catalo
     stale = {**grown, "measured_at": (timezone.now() - timedelta(days=2)).isoformat()}
     cache.set(ef_search.CACHE_KEY, stale)
     assert ef_search.measure_if_due() is not None
+
+
+def test_a_measurement_made_elsewhere_reaches_serving_though_no_item_changed(domains, measured, monkeypatch):
+    _catalog(domains["books"], 20)
+    assert ef_search.serving() == ef_search.UNMEASURED
+
+    # Another process (the worker) stores a measurement; nothing in the catalog changes.
+    cache.set(ef_search.CACHE_KEY, {"ef_search": 400})
+    assert ef_search.serving() == ef_search.UNMEASURED  # read at most once per READ_EVERY_SECONDS
+    monkeypatch.setattr(ef_search, "READ_EVERY_SECONDS", 0.0)
+
+    assert ef_search.serving() == 400
