@@ -1,5 +1,6 @@
 """One grounded sentence per feed entry: the signal that put it there, named in the person's terms."""
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +17,7 @@ COLLABORATIVE = ("collab", "collab_cross", "cf")
 # Signals that make one claim to the reader count together: four ways of being close to what was liked are one
 # "because you liked", three kinds of co-engagement one "people who liked".
 CLAIMS = {"liked": SEMANTIC, "collaborative": COLLABORATIVE}
+CLAIM_OF = {name: claim for claim, members in CLAIMS.items() for name in members}
 
 
 @dataclass
@@ -30,6 +32,18 @@ class Context:
     query: str = ""
     query_similarity: np.ndarray | None = None
 
+    @functools.cached_property
+    def anchor_preference(self) -> np.ndarray:
+        """Per liked item: 1 for what was liked, saved or rated, less for what was only opened."""
+        return np.array(
+            [
+                1.0
+                if self.feedback.get(int(item), ("view",))[0] in ("like", "save", "rating")
+                else IMPLICIT_ANCHOR_DISCOUNT
+                for item in self.liked.ids
+            ]
+        )
+
 
 def _domain_name(context: Context, slug: str) -> str:
     return context.domain_names.get(slug, slug.replace("-", " ").title())
@@ -40,15 +54,7 @@ def _most_similar_liked(vector: np.ndarray, context: Context) -> int | None:
     if len(liked) == 0:
         return None
     similarity = liked.vectors @ vector
-    preference = np.array(
-        [
-            1.0
-            if context.feedback.get(int(item), ("view",))[0] in ("like", "save", "rating")
-            else IMPLICIT_ANCHOR_DISCOUNT
-            for item in liked.ids
-        ]
-    )
-    best = int(np.argmax(similarity * preference))
+    best = int(np.argmax(similarity * context.anchor_preference))
     return int(liked.ids[best]) if similarity[best] >= MEANINGFUL_SIMILARITY else None
 
 
@@ -132,10 +138,6 @@ def explain(
     return f"Something different: {domain}", "explore"
 
 
-def _claim(name: str) -> str:
-    return next((claim for claim, members in CLAIMS.items() if name in members), name)
-
-
 def _strongest(signals: dict[str, float], typical: dict[str, float]) -> str | None:
     """The signal that set this item apart: its contribution above the typical candidate's, claims summed.
 
@@ -148,8 +150,9 @@ def _strongest(signals: dict[str, float], typical: dict[str, float]) -> str | No
     }
     totals: dict[str, float] = {}
     for name, value in lift.items():
-        totals[_claim(name)] = totals.get(_claim(name), 0.0) + value
+        claim = CLAIM_OF.get(name, name)
+        totals[claim] = totals.get(claim, 0.0) + value
     best = max(totals, key=totals.get, default=None)
     if best is None or totals[best] <= 0:
         return None
-    return max((name for name in lift if _claim(name) == best), key=signals.get)
+    return max((name for name in lift if CLAIM_OF.get(name, name) == best), key=signals.get)

@@ -256,10 +256,9 @@ def feed(person: Person, request: Request, sources: Sources, ranker: ranking.Ran
             query=request.query,
             query_similarity=found.values["query"] if request.query_vector is not None else None,
         )
-        typical = ranker.typical_contributions(found.values, found.situations)
+        shown, typical = ranker.explained(found.values, found.situations, [row for row, _ in slotted])
         ranked = []
-        for row, exploration in slotted:
-            signals = ranker.contributions(found.values, int(found.situations[row]), row)
+        for (row, exploration), signals in zip(slotted, shown, strict=True):
             reason, kind = explain(
                 facts,
                 row,

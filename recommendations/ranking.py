@@ -109,19 +109,17 @@ class Ranker:
         stacked = np.stack([values[name] for name in FEATURES], axis=1)
         return stacked * self.matrix()[situations]
 
-    def typical_contributions(self, values: dict[str, np.ndarray], situations: np.ndarray) -> dict[str, float]:
-        """The median contribution of each signal over the candidates: what does not set any one item apart."""
+    def explained(
+        self, values: dict[str, np.ndarray], situations: np.ndarray, rows: list[int]
+    ) -> tuple[list[dict[str, float]], dict[str, float]]:
+        """What each signal adds to the score of each of `rows`, rounded as shown, and the median candidate's
+        contributions: what does not set any one item apart."""
         if len(situations) == 0:
-            return dict.fromkeys(FEATURES, 0.0)
-        medians = np.median(self.contribution_matrix(values, situations), axis=0)
-        return {name: float(value) for name, value in zip(FEATURES, medians, strict=True)}
-
-    def contributions(self, values: dict[str, np.ndarray], situation: int, row: int) -> dict[str, float]:
-        name_of = SITUATIONS[situation]
-        prior = PRIORS[name_of]
-        weights = self.weights.get(name_of, prior)
-        scale = self.scales.get(name_of, 1.0)
-        return {name: round(float(scale * weights.get(name, prior[name]) * values[name][row]), 4) for name in FEATURES}
+            return [], dict.fromkeys(FEATURES, 0.0)
+        contributions = self.contribution_matrix(values, situations).astype(np.float64)
+        typical = dict(zip(FEATURES, np.median(contributions, axis=0).tolist(), strict=True))
+        shown = np.round(contributions[rows], 4).tolist() if rows else []
+        return [dict(zip(FEATURES, row, strict=True)) for row in shown], typical
 
 
 def mmr_lambda(explore: float) -> float:
