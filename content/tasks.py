@@ -47,3 +47,12 @@ def embedding_sweep() -> dict:
     if item_ids or profile_ids:
         logger.info("sweep queued %d items and %d profiles", len(item_ids), len(profile_ids))
     return {"items": len(item_ids), "profiles": len(profile_ids)}
+
+
+# A concurrent build over a large domain takes minutes; the default task limit is for embedding batches.
+@shared_task(soft_time_limit=3300, time_limit=3600)
+def ensure_domain_indexes() -> dict:
+    """Build the per-domain vector indexes that are missing or invalid, drop those of deleted domains."""
+    from content import domain_indexes
+
+    return domain_indexes.ensure()

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from content import events
+from content import domain_indexes, events
 from content.embedding import get_encoder, text_hash
 from content.models import Item, Profile
 
@@ -158,6 +158,7 @@ def hnsw_deferred(*, log=None):
     index = next(index for index in Item._meta.indexes if index.name == "item_embedding_hnsw")
     with connection.schema_editor() as editor:
         editor.execute(f"DROP INDEX IF EXISTS {index.name}")
+    domain_indexes.drop_all()
     try:
         yield
     finally:
@@ -172,3 +173,7 @@ def hnsw_deferred(*, log=None):
             editor.add_index(Item, index)
         if log:
             log(f"built the HNSW index in {time.perf_counter() - started:.1f} s")
+        started = time.perf_counter()
+        domain_indexes.ensure(concurrently=False)
+        if log:
+            log(f"built the per-domain HNSW indexes in {time.perf_counter() - started:.1f} s")

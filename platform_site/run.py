@@ -121,9 +121,11 @@ def main() -> None:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     # A settled statistics pass so the first feeds have popularity and co-engagement to work with.
+    from content.tasks import ensure_domain_indexes
     from recommendations.tasks import refresh_item_statistics
 
     refresh_item_statistics.delay()
+    ensure_domain_indexes.delay()
     if LOAD_DEMO:
         _wait_for_vectors(started, children)
     else:

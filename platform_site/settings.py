@@ -256,6 +256,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recommendations.tasks.measure_search_width",
         "schedule": env.float("SEARCH_WIDTH_CHECK_SECONDS", default=600.0),
     },
+    "domain-indexes": {
+        "task": "content.tasks.ensure_domain_indexes",
+        "schedule": env.float("DOMAIN_INDEX_CHECK_SECONDS", default=600.0),
+    },
     "ranker-refit": {
         "task": "recommendations.tasks.refit_ranker",
         "schedule": env.float("RANKER_REFIT_SECONDS", default=24 * 3600.0),

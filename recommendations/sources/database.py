@@ -20,6 +20,8 @@ from recommendations import collaborative
 from recommendations.sources import Facts, Scope, ef_search
 
 VERSION_CHECK_SECONDS = 1.0
+# How often a process looks for per-domain vector indexes the worker has built (content.domain_indexes).
+INDEX_CHECK_SECONDS = 60.0
 
 
 def _cursor() -> psycopg.Cursor:
@@ -32,12 +34,13 @@ def _cursor() -> psycopg.Cursor:
     return psycopg.Cursor(raw)
 
 
-def _scope_sql(scope: Scope, alias: str = "i") -> tuple[str, dict]:
+def _scope_sql(scope: Scope, alias: str = "i", suffix: str = "") -> tuple[str, dict]:
     clauses = [f"{alias}.is_active", f"{alias}.embedding IS NOT NULL"]
     params: dict = {}
     if scope.domain:
-        clauses.append(f"{alias}.domain_id = (SELECT id FROM content_domain WHERE slug = %(scope_domain)s)")
-        params["scope_domain"] = scope.domain
+        # The id itself, not a subquery: with a value PostgreSQL can answer from the domain's own HNSW index.
+        clauses.append(f"{alias}.domain_id = %(scope_domain{suffix})s")
+        params[f"scope_domain{suffix}"] = domain_ids().get(scope.domain, -1)
     if scope.exclude_domains:
         clauses.append(f"{alias}.domain_id NOT IN (SELECT id FROM content_domain WHERE slug = ANY(%(scope_exclude)s))")
         params["scope_exclude"] = list(scope.exclude_domains)
@@ -66,6 +69,7 @@ class _Shared:
         self.version = None
         self.checked = 0.0
         self.values: dict = {}
+        self.timed: dict = {}
 
     def current_version(self):
         if time.monotonic() - self.checked >= VERSION_CHECK_SECONDS:
@@ -88,9 +92,20 @@ class _Shared:
             self.values[key] = value
         return value
 
+    def every(self, seconds: float, key, compute):
+        """A value that does not follow the catalog's version (the database's own state), recomputed this often."""
+        with self.lock:
+            found = self.timed.get(key)
+        if found is not None and time.monotonic() - found[0] < seconds:
+            return found[1]
+        value = compute()
+        with self.lock:
+            self.timed[key] = (time.monotonic(), value)
+        return value
+
     def reset(self):
         with self.lock:
-            self.version, self.checked, self.values = None, 0.0, {}
+            self.version, self.checked, self.values, self.timed = None, 0.0, {}, {}
 
 
 shared = _Shared()
@@ -108,23 +123,60 @@ def items_version() -> tuple:
     return shared.current_version()[:2]
 
 
+def domain_ids() -> dict[str, int]:
+    from content.models import Domain
+
+    return shared.get("domain_ids", lambda: dict(Domain.objects.values_list("slug", "pk")))
+
+
+def indexed_domains() -> frozenset[int]:
+    """Domains with a usable HNSW index of their own (built by the worker; looked up once a minute)."""
+    from content import domain_indexes
+
+    return shared.every(INDEX_CHECK_SECONDS, "indexed_domains", lambda: frozenset(domain_indexes.usable()))
+
+
+def _per_domain(scope: Scope) -> list[Scope] | None:
+    """Leaving some domains out, as one search per remaining domain, when each has its own index: on the
+    catalog-wide index the search would walk past every nearer item of the domains left out."""
+    if scope.domain or not scope.exclude_domains:
+        return None
+    targets = {slug: pk for slug, pk in domain_ids().items() if slug not in scope.exclude_domains}
+    if not targets or not set(targets.values()) <= indexed_domains():
+        return None
+    return [Scope(domain=slug, within=scope.within) for slug in sorted(targets)]
+
+
 class DatabaseSources:
     def nearest(self, vectors, *, k, scope):
         if not vectors:
             return []
-        where, params = _scope_sql(scope)
+        scopes = _per_domain(scope) or [scope]
+        searches, params = [], {}
+        for number, each in enumerate(scopes):
+            where, each_params = _scope_sql(each, suffix=str(number))
+            params |= each_params
+            searches.append(
+                f"(SELECT i.id, i.embedding <=> q.vector AS distance FROM content_item i WHERE {where}"
+                " ORDER BY i.embedding <=> q.vector LIMIT %(k)s)"
+            )
         sql = f"""
-            SELECT q.position, near.id FROM unnest(%(queries)s::halfvec[]) WITH ORDINALITY AS q(vector, position)
-            CROSS JOIN LATERAL (
-                SELECT i.id FROM content_item i WHERE {where}
-                ORDER BY i.embedding <=> q.vector LIMIT %(k)s
-            ) near
+            SELECT q.position, near.id, near.distance
+            FROM unnest(%(queries)s::halfvec[]) WITH ORDINALITY AS q(vector, position)
+            CROSS JOIN LATERAL ({" UNION ALL ".join(searches)}) near
         """
         params |= {"queries": [HalfVector(np.asarray(v, dtype=np.float32)) for v in vectors], "k": k}
         with transaction.atomic(), _cursor() as cursor:
             ef_search.search_with(cursor, max(ef_search.serving(), int(k)))
             cursor.execute(sql, params)
-            return [item for _, item in cursor.fetchall()]
+            rows = cursor.fetchall()
+        if len(scopes) == 1:
+            return [item for _, item, _ in rows]
+        # Per query vector, the k nearest over every searched domain: what one search leaving domains out returns.
+        found: dict[int, list[tuple[float, int]]] = {}
+        for position, item, distance in rows:
+            found.setdefault(position, []).append((distance, item))
+        return [item for position in sorted(found) for _, item in sorted(found[position])[:k]]
 
     def neighbours(self, anchors, *, limits, scope):
         """Summed in the database, so a long history does not ship thousands of rows per request."""

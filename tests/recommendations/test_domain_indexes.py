@@ -1,0 +1,106 @@
+"""Per-domain HNSW indexes (real PostgreSQL and pgvector): built per domain, used by domain-filtered searches, and
+never changing what a search finds."""
+
+import numpy as np
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+from pgvector import HalfVector
+
+from content import domain_indexes
+from content.models import Domain, Item
+from recommendations.sources import Scope
+from recommendations.sources import database as database_sources
+from recommendations.sources.database import DatabaseSources, shared
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _catalog(domains, per_domain: int, seed: int = 0) -> dict[int, tuple[str, np.ndarray]]:
+    """Items with random unit vectors written directly: this is about the indexes, not the embedding model."""
+    rng = np.random.default_rng(seed)
+    written = {}
+    for slug in ("books", "movies", "podcasts"):
+        for item in factories.ItemFactory.create_batch(per_domain, domain=domains[slug]):
+            vector = rng.normal(size=384)
+            vector /= np.linalg.norm(vector)
+            Item.objects.filter(pk=item.pk).update(embedding=HalfVector(vector.tolist()), embedded_at=timezone.now())
+            written[item.pk] = (slug, vector.astype(np.float16).astype(np.float32))
+    return written
+
+
+def _ensure() -> dict:
+    """As the worker does, after this test's rows are in (an index is not built over unchecked deferred keys)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    return domain_indexes.ensure()
+
+
+def _exact(written, query: np.ndarray, k: int, leave_out: str) -> list[int]:
+    distance = {pk: 1.0 - float(vector @ query) / float(np.linalg.norm(vector)) for pk, (_, vector) in written.items()}
+    kept = [pk for pk, (slug, _) in written.items() if slug != leave_out]
+    return sorted(kept, key=lambda pk: distance[pk])[:k]
+
+
+def test_every_domain_gets_its_own_index_and_a_deleted_domain_loses_it(domains):
+    empty = factories.DomainFactory(slug="comics")
+
+    result = domain_indexes.ensure()
+
+    assert sorted(result["created"]) == sorted(Domain.objects.values_list("pk", flat=True))
+    assert domain_indexes.existing() == dict.fromkeys(Domain.objects.values_list("pk", flat=True), True)
+    assert domain_indexes.ensure()["created"] == []  # nothing to do twice
+
+    empty_pk = empty.pk
+    empty.delete()
+    result = domain_indexes.ensure()
+
+    assert result["dropped"] == [empty_pk]
+    assert empty_pk not in domain_indexes.existing()
+
+
+def test_a_domain_filtered_search_can_use_that_domains_index(domains):
+    _catalog(domains, 5)
+    _ensure()
+    where, params = database_sources._scope_sql(Scope(domain="movies"))
+    query = HalfVector(np.ones(384) / np.sqrt(384))
+
+    with transaction.atomic(), database_sources._cursor() as cursor:
+        # Tiny tables are cheaper to scan; what matters is that the domain's index answers the filter at all.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            f"EXPLAIN SELECT i.id FROM content_item i WHERE {where} ORDER BY i.embedding <=> %(q)s LIMIT 5",
+            params | {"q": query},
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert f"{domain_indexes.PREFIX}{domains['movies'].pk}" in plan
+
+
+def test_leaving_a_domain_out_finds_the_nearest_other_items_with_or_without_domain_indexes(domains):
+    written = _catalog(domains, 40)
+    rng = np.random.default_rng(1)
+    queries = [vector / np.linalg.norm(vector) for vector in rng.normal(size=(3, 384))]
+    scope = Scope(exclude_domains=("books",))
+    expected = [pk for query in queries for pk in _exact(written, query, 8, "books")]
+
+    assert database_sources._per_domain(scope) is None
+    without = DatabaseSources().nearest(queries, k=8, scope=scope)
+
+    _ensure()
+    shared.reset()
+    assert database_sources._per_domain(scope) is not None
+    per_domain = DatabaseSources().nearest(queries, k=8, scope=scope)
+
+    assert per_domain == expected
+    assert sorted(without) == sorted(expected)
+
+
+def test_a_bulk_load_rebuilds_the_domain_indexes(domains):
+    from content.vectors import hnsw_deferred
+
+    domain_indexes.ensure()
+    with hnsw_deferred():
+        assert domain_indexes.existing() == {}
+    assert domain_indexes.existing() == {domain.pk: True for domain in domains.values()}
