@@ -3,11 +3,12 @@ same rows as one delivery. No processes: each task runs twice in this process on
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 
-from content import enqueue, services
+from content import domain_indexes, enqueue, services
 from content import tasks as content_tasks
 from content.embedding import text_hash, to_array
-from content.models import Interaction, Item, Profile
+from content.models import Domain, Interaction, Item, Profile
 from recommendations import tasks as rec_tasks
 from recommendations.features import FEATURES
 from recommendations.models import CoEngagement, Interest, InterestProfile, ItemStats, RankerWeights
@@ -90,6 +91,7 @@ def state() -> dict:
         "rankers": [(r.version, r.weights, r.is_active) for r in RankerWeights.objects.order_by("version")],
         "interactions": sorted(Interaction.objects.values_list("user_id", "item_id", "kind", "value")),
         "search_width": (cache.get(ef_search.CACHE_KEY) or {}).get("measured_at"),
+        "domain_indexes": domain_indexes.existing(),
     }
 
 
@@ -131,6 +133,13 @@ def test_every_task_delivered_twice_leaves_the_same_rows(site, delivered):
     width, once, twice = deliver_twice(rec_tasks.measure_search_width)
     assert once == twice, "measure_search_width"
     assert width["ef_search"] in ef_search.LADDER
+
+    with connection.cursor() as cursor:
+        # As after the worker's commit: PostgreSQL builds no index over foreign keys still waiting to be checked.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    _, once, twice = deliver_twice(content_tasks.ensure_domain_indexes)
+    assert once == twice, "ensure_domain_indexes"
+    assert set(once["domain_indexes"]) == set(Domain.objects.values_list("pk", flat=True))
 
     services.item_update(item=edited, title="A brand new title")
     new = factories.ItemFactory(domain=edited.domain, title="Never embedded")
