@@ -136,9 +136,8 @@ def indexed_domains() -> frozenset[int]:
     return shared.every(INDEX_CHECK_SECONDS, "indexed_domains", lambda: frozenset(domain_indexes.usable()))
 
 
-def _per_domain(scope: Scope) -> list[Scope] | None:
-    """Leaving some domains out, as one search per remaining domain, when each has its own index: on the
-    catalog-wide index the search would walk past every nearer item of the domains left out."""
+def per_domain_scopes(scope: Scope) -> list[Scope] | None:
+    """Leaving some domains out, as one search per remaining domain, when each has its own index (None if not)."""
     if scope.domain or not scope.exclude_domains:
         return None
     targets = {slug: pk for slug, pk in domain_ids().items() if slug not in scope.exclude_domains}
@@ -147,36 +146,45 @@ def _per_domain(scope: Scope) -> list[Scope] | None:
     return [Scope(domain=slug, within=scope.within) for slug in sorted(targets)]
 
 
+def search(vectors, *, k: int, scopes: list[Scope], width: int | None = None) -> list[int]:
+    """The k nearest items to each vector within the union of `scopes`, concatenated in order of the vectors;
+    searched as wide as serving does unless `width` says otherwise."""
+    searches, params = [], {}
+    for number, each in enumerate(scopes):
+        where, each_params = _scope_sql(each, suffix=str(number))
+        params |= each_params
+        searches.append(
+            f"(SELECT i.id, i.embedding <=> q.vector AS distance FROM content_item i WHERE {where}"
+            " ORDER BY i.embedding <=> q.vector LIMIT %(k)s)"
+        )
+    sql = f"""
+        SELECT q.position, near.id, near.distance
+        FROM unnest(%(queries)s::halfvec[]) WITH ORDINALITY AS q(vector, position)
+        CROSS JOIN LATERAL ({" UNION ALL ".join(searches)}) near
+    """
+    params |= {"queries": [HalfVector(np.asarray(v, dtype=np.float32)) for v in vectors], "k": k}
+    with transaction.atomic(), _cursor() as cursor:
+        ef_search.search_with(cursor, max(width or ef_search.serving(), int(k)))
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if len(scopes) == 1:
+        return [item for _, item, _ in rows]
+    # Per query vector, the k nearest over every searched domain: what one search leaving domains out returns.
+    found: dict[int, list[tuple[float, int]]] = {}
+    for position, item, distance in rows:
+        found.setdefault(position, []).append((distance, item))
+    return [item for position in sorted(found) for _, item in sorted(found[position])[:k]]
+
+
 class DatabaseSources:
     def nearest(self, vectors, *, k, scope):
         if not vectors:
             return []
-        scopes = _per_domain(scope) or [scope]
-        searches, params = [], {}
-        for number, each in enumerate(scopes):
-            where, each_params = _scope_sql(each, suffix=str(number))
-            params |= each_params
-            searches.append(
-                f"(SELECT i.id, i.embedding <=> q.vector AS distance FROM content_item i WHERE {where}"
-                " ORDER BY i.embedding <=> q.vector LIMIT %(k)s)"
-            )
-        sql = f"""
-            SELECT q.position, near.id, near.distance
-            FROM unnest(%(queries)s::halfvec[]) WITH ORDINALITY AS q(vector, position)
-            CROSS JOIN LATERAL ({" UNION ALL ".join(searches)}) near
-        """
-        params |= {"queries": [HalfVector(np.asarray(v, dtype=np.float32)) for v in vectors], "k": k}
-        with transaction.atomic(), _cursor() as cursor:
-            ef_search.search_with(cursor, max(ef_search.serving(), int(k)))
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        if len(scopes) == 1:
-            return [item for _, item, _ in rows]
-        # Per query vector, the k nearest over every searched domain: what one search leaving domains out returns.
-        found: dict[int, list[tuple[float, int]]] = {}
-        for position, item, distance in rows:
-            found.setdefault(position, []).append((distance, item))
-        return [item for position in sorted(found) for _, item in sorted(found[position])[:k]]
+        # Leaving the person's own domain out, the catalog-wide index walks past every nearer item of that domain
+        # (cheap while domains are small, thousands of rows at a million items); the domains' own indexes cost a
+        # search per domain instead. The search-width measurement times both on this catalog and says which.
+        split = per_domain_scopes(scope) if ef_search.searches_per_domain() else None
+        return search(vectors, k=k, scopes=split or [scope])
 
     def neighbours(self, anchors, *, limits, scope):
         """Summed in the database, so a long history does not ship thousands of rows per request."""

@@ -36,18 +36,31 @@ CATALOG_CHANGE = 1.5
 # Each process reads the shared measurement again this often. Not keyed by the catalog's version: a measurement
 # changes no item, so on a quiet catalog it would never reach the processes already running.
 READ_EVERY_SECONDS = 60.0
-# (when read, the width): assigned whole, so concurrent readers see one or the other.
-_read: tuple[float, int] | None = None
+# Searches from people's vectors into the domains they do not use, timed both ways to choose how serving does them.
+CROSS_DOMAIN_PROBES = 30
+# (when read, the measurement): assigned whole, so concurrent readers see one or the other.
+_read: tuple[float, dict] | None = None
+
+
+def _measured() -> dict:
+    global _read
+    if _read is None or time.monotonic() - _read[0] >= READ_EVERY_SECONDS:
+        _read = (time.monotonic(), cache.get(CACHE_KEY) or {})
+    return _read[1]
 
 
 def serving() -> int:
     """The width serving uses: HNSW_EF_SEARCH if set, else the last measurement."""
-    global _read
     if settings.HNSW_EF_SEARCH:
         return settings.HNSW_EF_SEARCH
-    if _read is None or time.monotonic() - _read[0] >= READ_EVERY_SECONDS:
-        _read = (time.monotonic(), (cache.get(CACHE_KEY) or {}).get("ef_search", UNMEASURED))
-    return _read[1]
+    return _measured().get("ef_search", UNMEASURED)
+
+
+def searches_per_domain() -> bool:
+    """Whether a search leaving domains out goes to each remaining domain's own index (where they exist) rather
+    than walking the catalog-wide one: as measured faster on this catalog; until measured, yes (its cost does not
+    grow with the catalog)."""
+    return _measured().get("cross_domain", {}).get("per_domain", True)
 
 
 def forget() -> None:
@@ -137,6 +150,7 @@ def measure(*, target: float | None = None, probes: int = PROBES, seed: int = 0)
             if recall_by_width[width] >= target:
                 break
     chosen = next((w for w, recall in recall_by_width.items() if recall >= target), LADDER[-1])
+    cross_domain = _time_cross_domain(vectors[:CROSS_DOMAIN_PROBES], [e[0][0] for e in exact if e], chosen)
     return {
         "ef_search": chosen,
         "recall@10": recall_by_width[chosen],
@@ -144,10 +158,42 @@ def measure(*, target: float | None = None, probes: int = PROBES, seed: int = 0)
         "reached": recall_by_width[chosen] >= target,
         "by_ef_search": recall_by_width,
         "probes": len(vectors),
+        "cross_domain": cross_domain,
         "items": items,
         "measured_at": timezone.now().isoformat(),
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def _time_cross_domain(vectors: list[np.ndarray], nearest_items: list[int], width: int) -> dict:
+    """Each probe searched in every domain but that of its nearest item (the person's own), as the cross-domain
+    candidates are: on the catalog-wide index leaving that domain out, and on each other domain's own index.
+    Milliseconds per search (p50, p95) both ways, and whether the per-domain way is the faster at p95."""
+    from content.models import Item
+    from recommendations.pipeline import CROSS_DOMAIN_PER_INTEREST
+    from recommendations.sources import Scope
+    from recommendations.sources.database import per_domain_scopes, search
+
+    home = dict(Item.objects.filter(pk__in=nearest_items).values_list("pk", "domain__slug"))
+    searches = []
+    for vector, item in zip(vectors, nearest_items, strict=False):
+        scope = Scope(exclude_domains=(home.get(item, ""),))
+        split = per_domain_scopes(scope)
+        if split is not None:
+            searches.append((vector, {"catalog": [scope], "per_domain": split}))
+    if not searches:
+        return {"per_domain": False, "reason": "no per-domain indexes yet"}
+    timings: dict[str, list[float]] = {"catalog": [], "per_domain": []}
+    # The first pass brings both ways' index pages into memory (a serving site has them there); the second is timed.
+    for timed in (False, True):
+        for vector, ways in searches:
+            for way, scopes in ways.items():
+                started = time.perf_counter()
+                search([vector], k=CROSS_DOMAIN_PER_INTEREST, scopes=scopes, width=width)
+                if timed:
+                    timings[way].append((time.perf_counter() - started) * 1000.0)
+    summary = {way: [round(float(np.percentile(ms, q)), 1) for q in (50, 95)] for way, ms in timings.items()}
+    return {"per_domain": summary["per_domain"][1] <= summary["catalog"][1], "ms_p50_p95": summary}
 
 
 def measure_and_store(**options) -> dict:

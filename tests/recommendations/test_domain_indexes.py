@@ -9,7 +9,7 @@ from pgvector import HalfVector
 
 from content import domain_indexes
 from content.models import Domain, Item
-from recommendations.sources import Scope
+from recommendations.sources import Scope, ef_search
 from recommendations.sources import database as database_sources
 from recommendations.sources.database import DatabaseSources, shared
 from tests import factories
@@ -78,23 +78,49 @@ def test_a_domain_filtered_search_can_use_that_domains_index(domains):
     assert f"{domain_indexes.PREFIX}{domains['movies'].pk}" in plan
 
 
-def test_leaving_a_domain_out_finds_the_nearest_other_items_with_or_without_domain_indexes(domains):
+def test_leaving_a_domain_out_finds_the_nearest_other_items_either_way(domains):
     written = _catalog(domains, 40)
     rng = np.random.default_rng(1)
     queries = [vector / np.linalg.norm(vector) for vector in rng.normal(size=(3, 384))]
     scope = Scope(exclude_domains=("books",))
     expected = [pk for query in queries for pk in _exact(written, query, 8, "books")]
 
-    assert database_sources._per_domain(scope) is None
-    without = DatabaseSources().nearest(queries, k=8, scope=scope)
+    assert database_sources.per_domain_scopes(scope) is None  # no domain indexes yet
+    on_the_catalog = database_sources.search(queries, k=8, scopes=[scope])
 
     _ensure()
     shared.reset()
-    assert database_sources._per_domain(scope) is not None
-    per_domain = DatabaseSources().nearest(queries, k=8, scope=scope)
+    split = database_sources.per_domain_scopes(scope)
+    assert [each.domain for each in split] == ["articles", "courses", "movies", "podcasts"]
+    per_domain = database_sources.search(queries, k=8, scopes=split)
 
     assert per_domain == expected
-    assert sorted(without) == sorted(expected)
+    assert sorted(on_the_catalog) == sorted(expected)
+
+
+def test_serving_leaves_domains_out_the_way_the_measurement_found_faster(domains, monkeypatch, settings):
+    settings.HNSW_EF_SEARCH = None
+    _catalog(domains, 30)
+    _ensure()
+    searched = []
+    real_search = database_sources.search
+    monkeypatch.setattr(
+        database_sources, "search", lambda vectors, **options: searched.append(len(options["scopes"])) or []
+    )
+    query = [np.ones(384, dtype=np.float32) / np.sqrt(384)]
+    scope = Scope(exclude_domains=("books",))
+
+    DatabaseSources().nearest(query, k=5, scope=scope)  # not measured yet: the domains' own indexes
+    monkeypatch.setattr(database_sources, "search", real_search)
+    measured = ef_search.measure_and_store(target=0.5)
+    monkeypatch.setattr(
+        database_sources, "search", lambda vectors, **options: searched.append(len(options["scopes"])) or []
+    )
+    DatabaseSources().nearest(query, k=5, scope=scope)
+
+    timings = measured["cross_domain"]["ms_p50_p95"]
+    assert measured["cross_domain"]["per_domain"] == (timings["per_domain"][1] <= timings["catalog"][1])
+    assert searched == [4, 4 if measured["cross_domain"]["per_domain"] else 1]
 
 
 def test_a_bulk_load_rebuilds_the_domain_indexes(domains):
