@@ -150,7 +150,8 @@ def measure(*, target: float | None = None, probes: int = PROBES, seed: int = 0)
             if recall_by_width[width] >= target:
                 break
     chosen = next((w for w, recall in recall_by_width.items() if recall >= target), LADDER[-1])
-    cross_domain = _time_cross_domain(vectors[:CROSS_DOMAIN_PROBES], [e[0][0] for e in exact if e], chosen)
+    nearest_item = [(vector, found[0][0]) for vector, found in zip(vectors, exact, strict=True) if found]
+    cross_domain = _time_cross_domain(nearest_item[:CROSS_DOMAIN_PROBES], chosen)
     return {
         "ef_search": chosen,
         "recall@10": recall_by_width[chosen],
@@ -165,24 +166,25 @@ def measure(*, target: float | None = None, probes: int = PROBES, seed: int = 0)
     }
 
 
-def _time_cross_domain(vectors: list[np.ndarray], nearest_items: list[int], width: int) -> dict:
-    """Each probe searched in every domain but that of its nearest item (the person's own), as the cross-domain
-    candidates are: on the catalog-wide index leaving that domain out, and on each other domain's own index.
-    Milliseconds per search (p50, p95) both ways, and whether the per-domain way is the faster at p95."""
+def _time_cross_domain(probes: list[tuple[np.ndarray, int]], width: int) -> dict:
+    """Each probe (a vector and its nearest item) searched in every domain but that item's (the person's own), as
+    the cross-domain candidates are: on the catalog-wide index leaving that domain out, and on each other domain's
+    own index. Milliseconds per search (p50, p95) both ways, and whether the per-domain way is the faster at p95;
+    no verdict while the domains have no indexes of their own."""
     from content.models import Item
     from recommendations.pipeline import CROSS_DOMAIN_PER_INTEREST
     from recommendations.sources import Scope
     from recommendations.sources.database import per_domain_scopes, search
 
-    home = dict(Item.objects.filter(pk__in=nearest_items).values_list("pk", "domain__slug"))
+    home = dict(Item.objects.filter(pk__in=[item for _, item in probes]).values_list("pk", "domain__slug"))
     searches = []
-    for vector, item in zip(vectors, nearest_items, strict=False):
+    for vector, item in probes:
         scope = Scope(exclude_domains=(home.get(item, ""),))
         split = per_domain_scopes(scope)
         if split is not None:
             searches.append((vector, {"catalog": [scope], "per_domain": split}))
     if not searches:
-        return {"per_domain": False, "reason": "no per-domain indexes yet"}
+        return {"reason": "no per-domain indexes yet"}
     timings: dict[str, list[float]] = {"catalog": [], "per_domain": []}
     # The first pass brings both ways' index pages into memory (a serving site has them there); the second is timed.
     for timed in (False, True):

@@ -130,3 +130,13 @@ def test_a_bulk_load_rebuilds_the_domain_indexes(domains):
     with hnsw_deferred():
         assert domain_indexes.existing() == {}
     assert domain_indexes.existing() == {domain.pk: True for domain in domains.values()}
+
+
+def test_a_measurement_before_the_domain_indexes_exist_leaves_the_choice_open(domains, settings):
+    settings.HNSW_EF_SEARCH = None
+    _catalog(domains, 20)
+
+    measured = ef_search.measure_and_store(target=0.5)
+
+    assert measured["cross_domain"] == {"reason": "no per-domain indexes yet"}
+    assert ef_search.searches_per_domain()  # taken once the worker has built them
