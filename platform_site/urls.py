@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    # Liveness (/-/alive/: the process answers) and readiness (/-/health/: database, cache, migrations; 503 if not).
+    path("-/", include("django_alive.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("api/", include("api.unmatched_urls")),

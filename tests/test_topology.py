@@ -238,9 +238,10 @@ class Site:
         return response.json()["token"]
 
     def answers(self) -> bool:
+        """Ready as an orchestrator would ask: the readiness probe (database, the Redis cache, migrations)."""
         try:
-            return self.api("GET", "domains/").status_code == 200
-        except requests.ConnectionError:
+            return requests.get(f"{self.url}/-/health/", timeout=30).json() == {"healthy": True}
+        except (requests.ConnectionError, ValueError):
             return False
 
     def manage(self, code: str) -> None:
