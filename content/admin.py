@@ -4,7 +4,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
 
-from content import services
+from content import domain_indexes, services, tasks
+from content.enqueue import send
 from content.forms import ItemForm
 from content.models import Domain, Interaction, Item, Profile
 
@@ -67,9 +68,29 @@ class EmbeddingStatusMixin:
 
 @admin.register(Domain)
 class DomainAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "description"]
+    list_display = ["name", "slug", "description", "vector_index"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    actions = ["build_vector_indexes"]
+
+    @admin.display(description="Vector index")
+    def vector_index(self, obj):
+        """Its own HNSW index (content.domain_indexes): its tab and other domains' feeds search it once built."""
+        valid = domain_indexes.existing().get(obj.pk)
+        if valid:
+            return format_html('<span style="color:#1b5e20">{}</span>', "ready")
+        if valid is None:
+            return format_html('<span style="color:#8a5a00">{}</span>', "not built yet")
+        return format_html('<span style="color:#b00020">{}</span>', "interrupted build (rebuilt on the next check)")
+
+    @admin.action(description="Build missing vector indexes now")
+    def build_vector_indexes(self, request, queryset):
+        sent = []
+        send(tasks.ensure_domain_indexes, on_sent=lambda: sent.append(True))
+        if sent:
+            messages.success(request, "Queued: the worker builds the missing indexes (minutes for a large domain).")
+        else:
+            messages.warning(request, "The task queue is unreachable; the periodic check will build them.")
 
 
 @admin.register(Item)

@@ -172,3 +172,40 @@ def test_explore_outside_zero_to_one_in_the_admin_is_a_form_error(admin_client):
 
     assert response.status_code == 200
     assert "explore" in response.context["adminform"].form.errors
+
+
+def test_domain_changelist_says_whether_each_domain_has_its_vector_index(admin_client, books):
+    from django.db import connection
+
+    from content import domain_indexes
+
+    url = reverse("admin:content_domain_changelist")
+    assert "not built yet" in admin_client.get(url).content.decode()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # as after a commit: no index over unchecked keys
+    domain_indexes.ensure()
+
+    html = admin_client.get(url).content.decode()
+    assert "ready" in html and "not built yet" not in html
+
+
+def test_staff_can_ask_for_the_vector_indexes_now(admin_client, books, monkeypatch):
+    from content import enqueue
+
+    sent = []
+
+    def take(task, args, on_sent):
+        sent.append(task.name)
+        on_sent()
+
+    monkeypatch.setattr(enqueue, "_send", take)
+    response = admin_client.post(
+        reverse("admin:content_domain_changelist"),
+        {"action": "build_vector_indexes", "_selected_action": [books.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert sent == [tasks.ensure_domain_indexes.name]
+    assert "Queued" in response.content.decode()
