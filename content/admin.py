@@ -73,10 +73,14 @@ class DomainAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     actions = ["build_vector_indexes"]
 
+    def get_queryset(self, request):
+        # One query for the whole list, not one per domain.
+        return super().get_queryset(request).annotate(index_valid=domain_indexes.validity('"content_domain"."id"'))
+
     @admin.display(description="Vector index")
     def vector_index(self, obj):
         """Its own HNSW index (content.domain_indexes): its tab and other domains' feeds search it once built."""
-        valid = domain_indexes.existing().get(obj.pk)
+        valid = obj.index_valid
         if valid:
             return format_html('<span style="color:#1b5e20">{}</span>', "ready")
         if valid is None:

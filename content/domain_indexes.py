@@ -13,6 +13,7 @@ import logging
 
 from django.db import connection
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from pgvector.django import HnswIndex
 
 from content.models import Domain, Item
@@ -24,13 +25,14 @@ PREFIX = "item_embedding_hnsw_domain_"
 LOCK_KEY = 0x0D0_1DE7
 
 
-def _catalog_index() -> HnswIndex:
+def catalog_index() -> HnswIndex:
+    """The catalog-wide item index, as the model declares it."""
     return next(index for index in Item._meta.indexes if index.name == "item_embedding_hnsw")
 
 
 def index_for(domain_id: int) -> HnswIndex:
     """The catalog-wide index's definition, restricted to one domain."""
-    catalog = _catalog_index()
+    catalog = catalog_index()
     return HnswIndex(
         name=f"{PREFIX}{domain_id}",
         fields=catalog.fields,
@@ -53,6 +55,15 @@ def existing() -> dict[int, bool]:
             [Item._meta.db_table, PREFIX + "%"],
         )
         return {int(name.removeprefix(PREFIX)): valid for name, valid in cursor.fetchall()}
+
+
+def validity(domain_id_column: str) -> RawSQL:
+    """The same, as a column for a query over domains: true, false (interrupted build) or null (not built)."""
+    return RawSQL(
+        f"SELECT x.indisvalid FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid "
+        f"WHERE c.relname = %s::text || {domain_id_column}",
+        [PREFIX],
+    )
 
 
 def usable() -> set[int]:
@@ -94,4 +105,4 @@ def drop_all() -> None:
     """Before a bulk load: like the catalog-wide index, these are built faster once after it than row by row."""
     with connection.schema_editor() as editor:
         for domain_id in existing():
-            editor.execute(f"DROP INDEX IF EXISTS {PREFIX}{domain_id}")
+            editor.remove_index(Item, index_for(domain_id))

@@ -155,7 +155,7 @@ def hnsw_deferred(*, log=None):
     rows, so the index is dropped for the load and built afterwards with memory sized from this machine."""
     from platform_site.embedded.keeper import server_settings
 
-    index = next(index for index in Item._meta.indexes if index.name == "item_embedding_hnsw")
+    index = domain_indexes.catalog_index()
     with connection.schema_editor() as editor:
         editor.execute(f"DROP INDEX IF EXISTS {index.name}")
     domain_indexes.drop_all()

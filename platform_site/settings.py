@@ -252,31 +252,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 0,
     "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=2.0),
 }
+
+
+def _every(task: str, seconds_setting: str, default: float) -> dict:
+    """A periodic task, run every `seconds_setting` seconds (from the environment)."""
+    return {"task": task, "schedule": env.float(seconds_setting, default=default)}
+
+
 CELERY_BEAT_SCHEDULE = {
-    "embedding-sweep": {
-        "task": "content.tasks.embedding_sweep",
-        "schedule": env.float("EMBEDDING_SWEEP_SECONDS", default=60.0),
-    },
-    "interests-sweep": {
-        "task": "recommendations.tasks.interests_sweep",
-        "schedule": env.float("INTERESTS_SWEEP_SECONDS", default=60.0),
-    },
-    "recommendation-stats": {
-        "task": "recommendations.tasks.refresh_item_statistics",
-        "schedule": env.float("STATS_REFRESH_SECONDS", default=300.0),
-    },
-    "search-width": {
-        "task": "recommendations.tasks.measure_search_width",
-        "schedule": env.float("SEARCH_WIDTH_CHECK_SECONDS", default=600.0),
-    },
-    "domain-indexes": {
-        "task": "content.tasks.ensure_domain_indexes",
-        "schedule": env.float("DOMAIN_INDEX_CHECK_SECONDS", default=600.0),
-    },
-    "ranker-refit": {
-        "task": "recommendations.tasks.refit_ranker",
-        "schedule": env.float("RANKER_REFIT_SECONDS", default=24 * 3600.0),
-    },
+    "embedding-sweep": _every("content.tasks.embedding_sweep", "EMBEDDING_SWEEP_SECONDS", 60.0),
+    "interests-sweep": _every("recommendations.tasks.interests_sweep", "INTERESTS_SWEEP_SECONDS", 60.0),
+    "recommendation-stats": _every("recommendations.tasks.refresh_item_statistics", "STATS_REFRESH_SECONDS", 300.0),
+    "search-width": _every("recommendations.tasks.measure_search_width", "SEARCH_WIDTH_CHECK_SECONDS", 600.0),
+    "domain-indexes": _every("content.tasks.ensure_domain_indexes", "DOMAIN_INDEX_CHECK_SECONDS", 600.0),
+    "ranker-refit": _every("recommendations.tasks.refit_ranker", "RANKER_REFIT_SECONDS", 24 * 3600.0),
 }
 # The statistics pass rebuilds every neighbour list at most this often: a full rebuild takes minutes of one core
 # at 100k items (popularity and trending still refresh every STATS_REFRESH_SECONDS).

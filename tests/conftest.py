@@ -27,6 +27,32 @@ def _fresh_catalog_lists():
 
 
 @pytest.fixture
+def check_constraints_now(db):
+    """Run what the worker runs after a commit: PostgreSQL builds no index over foreign keys a test's transaction has
+    not checked yet."""
+
+    def check():
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    return check
+
+
+@pytest.fixture
+def build_domain_indexes(check_constraints_now):
+    """Build every domain's vector index, as the worker's task does."""
+    from content import domain_indexes
+
+    def build() -> dict:
+        check_constraints_now()
+        return domain_indexes.ensure()
+
+    return build
+
+
+@pytest.fixture
 def domains(db):
     return {
         slug: factories.DomainFactory(slug=slug, name=slug.title())

@@ -3,7 +3,6 @@ same rows as one delivery. No processes: each task runs twice in this process on
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 
 from content import domain_indexes, enqueue, services
 from content import tasks as content_tasks
@@ -105,7 +104,7 @@ def deliver_twice(task, *args) -> tuple[object, dict, dict]:
     return first.result, once, state()
 
 
-def test_every_task_delivered_twice_leaves_the_same_rows(site, delivered):
+def test_every_task_delivered_twice_leaves_the_same_rows(site, delivered, check_constraints_now):
     """One walk through the pipeline (the setup embeds everything with the real model, so it is done once)."""
     edited, last = Item.objects.order_by("pk").first(), Item.objects.order_by("pk").last()
 
@@ -134,9 +133,7 @@ def test_every_task_delivered_twice_leaves_the_same_rows(site, delivered):
     assert once == twice, "measure_search_width"
     assert width["ef_search"] in ef_search.LADDER
 
-    with connection.cursor() as cursor:
-        # As after the worker's commit: PostgreSQL builds no index over foreign keys still waiting to be checked.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    check_constraints_now()
     _, once, twice = deliver_twice(content_tasks.ensure_domain_indexes)
     assert once == twice, "ensure_domain_indexes"
     assert set(once["domain_indexes"]) == set(Domain.objects.values_list("pk", flat=True))

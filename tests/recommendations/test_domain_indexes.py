@@ -3,7 +3,7 @@ never changing what a search finds."""
 
 import numpy as np
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from pgvector import HalfVector
 
@@ -30,13 +30,6 @@ def _catalog(domains, per_domain: int, seed: int = 0) -> dict[int, tuple[str, np
     return written
 
 
-def _ensure() -> dict:
-    """As the worker does, after this test's rows are in (an index is not built over unchecked deferred keys)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    return domain_indexes.ensure()
-
-
 def _exact(written, query: np.ndarray, k: int, leave_out: str) -> list[int]:
     distance = {pk: 1.0 - float(vector @ query) / float(np.linalg.norm(vector)) for pk, (_, vector) in written.items()}
     kept = [pk for pk, (slug, _) in written.items() if slug != leave_out]
@@ -60,9 +53,9 @@ def test_every_domain_gets_its_own_index_and_a_deleted_domain_loses_it(domains):
     assert empty_pk not in domain_indexes.existing()
 
 
-def test_a_domain_filtered_search_can_use_that_domains_index(domains):
+def test_a_domain_filtered_search_can_use_that_domains_index(domains, build_domain_indexes):
     _catalog(domains, 5)
-    _ensure()
+    build_domain_indexes()
     where, params = database_sources._scope_sql(Scope(domain="movies"))
     query = HalfVector(np.ones(384) / np.sqrt(384))
 
@@ -78,7 +71,7 @@ def test_a_domain_filtered_search_can_use_that_domains_index(domains):
     assert f"{domain_indexes.PREFIX}{domains['movies'].pk}" in plan
 
 
-def test_leaving_a_domain_out_finds_the_nearest_other_items_either_way(domains):
+def test_leaving_a_domain_out_finds_the_nearest_other_items_either_way(domains, build_domain_indexes):
     written = _catalog(domains, 40)
     rng = np.random.default_rng(1)
     queries = [vector / np.linalg.norm(vector) for vector in rng.normal(size=(3, 384))]
@@ -88,7 +81,7 @@ def test_leaving_a_domain_out_finds_the_nearest_other_items_either_way(domains):
     assert database_sources.per_domain_scopes(scope) is None  # no domain indexes yet
     on_the_catalog = database_sources.search(queries, k=8, scopes=[scope])
 
-    _ensure()
+    build_domain_indexes()
     shared.reset()
     split = database_sources.per_domain_scopes(scope)
     assert [each.domain for each in split] == ["articles", "courses", "movies", "podcasts"]
@@ -98,10 +91,12 @@ def test_leaving_a_domain_out_finds_the_nearest_other_items_either_way(domains):
     assert sorted(on_the_catalog) == sorted(expected)
 
 
-def test_serving_leaves_domains_out_the_way_the_measurement_found_faster(domains, monkeypatch, settings):
+def test_serving_leaves_domains_out_the_way_the_measurement_found_faster(
+    domains, build_domain_indexes, monkeypatch, settings
+):
     settings.HNSW_EF_SEARCH = None
     _catalog(domains, 30)
-    _ensure()
+    build_domain_indexes()
     searched = []
     real_search = database_sources.search
     monkeypatch.setattr(
