@@ -84,18 +84,20 @@ def strongest_feedback(interactions) -> dict[int, tuple[str, float | None]]:
     return feedback
 
 
-def person_state(user, *, exclude_seen: bool = True) -> pipeline.Person:
-    """The person as the pipeline sees them (their saved explore setting comes with person_stamp)."""
+def person_state(user, *, exclude_seen: bool = True, preferred: list[str] | None = None) -> pipeline.Person:
+    """The person as the pipeline sees them (their saved explore setting comes with person_stamp, and so do their
+    preferred domains when the caller has read it)."""
     profile = Profile.objects.filter(user=user).only("embedding").first()
     interactions = list(Interaction.objects.filter(user=user).values_list("item_id", "kind", "value"))
-    preferred = frozenset(profile.preferred_domains.values_list("slug", flat=True)) if profile else frozenset()
+    if preferred is None:
+        preferred = list(profile.preferred_domains.values_list("slug", flat=True)) if profile else []
     return pipeline.Person(
         model=load_interest_model(user_id=user.pk),
         user=user.pk,
         bio_vector=to_array(profile.embedding) if profile and profile.embedding is not None else None,
         excluded=frozenset(item for item, kind, _ in interactions if exclude_seen or kind in ALWAYS_EXCLUDED),
         feedback=strongest_feedback(interactions),
-        preferred_domains=preferred,
+        preferred_domains=frozenset(preferred),
     )
 
 
@@ -149,7 +151,7 @@ def feed_for_user(
     cached = ranked is not None
     if ranked is None:
         with stage("state"):
-            person = person_state(user, exclude_seen=exclude_seen)
+            person = person_state(user, exclude_seen=exclude_seen, preferred=stamp[-1] or [])
         with stage("query_embedding"):
             query_vector = _encode_query(query)
         request = pipeline.Request(

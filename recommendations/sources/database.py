@@ -12,7 +12,7 @@ import time
 import numpy as np
 import psycopg
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from pgvector import HalfVector
 from pgvector.psycopg import register_vector
 
@@ -159,12 +159,12 @@ def search(vectors, *, k: int, scopes: list[Scope], width: int | None = None) ->
         )
     sql = f"""
         SELECT q.position, near.id, near.distance
-        FROM unnest(%(queries)s::halfvec[]) WITH ORDINALITY AS q(vector, position)
+        FROM unnest(%(queries)b::halfvec[]) WITH ORDINALITY AS q(vector, position)
         CROSS JOIN LATERAL ({" UNION ALL ".join(searches)}) near
     """
     params |= {"queries": [HalfVector(np.asarray(v, dtype=np.float32)) for v in vectors], "k": k}
-    with transaction.atomic(), _cursor() as cursor:
-        ef_search.search_with(cursor, max(width or ef_search.serving(), int(k)))
+    with _cursor() as cursor:
+        ef_search.serve_with(cursor, max(width or ef_search.serving(), int(k)))
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if len(scopes) == 1:
@@ -237,14 +237,14 @@ class DatabaseSources:
 
     def people(self, vector, *, k, exclude_user, limit, scope):
         sql = """
-            SELECT 1 - (p.embedding <=> %(vector)s), ip.positive_items
+            SELECT 1 - (p.embedding <=> %(vector)b), ip.positive_items
             FROM content_profile p JOIN recommendations_interestprofile ip ON ip.user_id = p.user_id
             WHERE p.embedding IS NOT NULL AND ip.positive_count > 0 AND p.user_id <> %(me)s
-            ORDER BY p.embedding <=> %(vector)s LIMIT %(k)s
+            ORDER BY p.embedding <=> %(vector)b LIMIT %(k)s
         """
         params = {"vector": HalfVector(np.asarray(vector, dtype=np.float32)), "me": exclude_user or 0, "k": k}
-        with transaction.atomic(), _cursor() as cursor:
-            cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        with _cursor() as cursor:
+            ef_search.serve_with(cursor, max(ef_search.serving(), k))
             cursor.execute(sql, params)
             # Django reads jsonb as text on its connections and decodes it itself.
             found = [
@@ -302,7 +302,7 @@ class DatabaseSources:
         # the planner could hash a few hundred ids against a sequential scan of every item's statistics (13 ms
         # against 3 ms at 100k items).
         sql = """
-            SELECT i.id, d.slug, i.embedding, coalesce(s.popularity, 0)::float8, coalesce(s.trending, 0)::float8,
+            SELECT i.id, d.slug, halfvec_send(i.embedding), coalesce(s.popularity, 0)::float8, coalesce(s.trending, 0)::float8,
                    coalesce(s.engagement, 0)::float8,
                    extract(epoch FROM coalesce(i.published_at, i.created_at))::float8, i.is_active
             FROM content_item i JOIN content_domain d ON d.id = i.domain_id
@@ -331,7 +331,7 @@ class DatabaseSources:
         item_ids, domains, vectors, popularity, trending, engagement, published, active = zip(*rows, strict=True)
         return Facts(
             ids=np.array(item_ids, dtype=np.int64),
-            vectors=np.stack([vector.to_numpy() for vector in vectors]).astype(np.float32),
+            vectors=_halfvecs(vectors),
             domains=np.array(domains, dtype=object),
             popularity=np.array(popularity, dtype=np.float32),
             trending=np.array(trending, dtype=np.float32),
@@ -352,6 +352,13 @@ class DatabaseSources:
 
     def domain_centres(self):
         return shared.get("domain_centres", domain_centres_shared)
+
+
+def _halfvecs(sent: tuple[bytes, ...]) -> np.ndarray:
+    """Rows of halfvec_send output (dimensions and a spare int16, then big-endian float16 values) as one float32
+    matrix: one conversion for the whole pool rather than an object per row."""
+    dimensions = int.from_bytes(sent[0][:2], "big")
+    return np.frombuffer(b"".join(sent), dtype=">f2").reshape(len(sent), dimensions + 2)[:, 2:].astype(np.float32)
 
 
 # Each domain's mean vector moves by 1/N per edit: the statistics task recomputes it (one pass over the catalog,
