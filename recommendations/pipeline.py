@@ -84,19 +84,6 @@ class Candidates:
     anchors: dict[str, dict[int, int]]
 
 
-def _empty_facts(dimensions: int = 0) -> Facts:
-    return Facts(
-        ids=np.zeros(0, dtype=np.int64),
-        vectors=np.zeros((0, dimensions), dtype=np.float32),
-        domains=np.zeros(0, dtype=object),
-        popularity=np.zeros(0, dtype=np.float32),
-        trending=np.zeros(0, dtype=np.float32),
-        engagement=np.zeros(0, dtype=np.float32),
-        published=np.zeros(0, dtype=np.float64),
-        active=np.zeros(0, dtype=bool),
-    )
-
-
 def _home_domains(liked: Facts, model: InterestModel) -> tuple[str, ...]:
     """The domain the history mostly lives in; cross-domain candidates come from the others."""
     weights: dict[str, float] = {}
@@ -134,7 +121,7 @@ def candidates(person: Person, request: Request, sources: Sources) -> Candidates
 
     with stage("liked"):
         liked_ids = model.strongest(LIKED_FOR_SIMILARITY)
-        liked = sources.facts(liked_ids) if liked_ids else _empty_facts()
+        liked = sources.facts(liked_ids) if liked_ids else Facts.empty()
     interest_vectors = [interest.vector for interest in model.interests[:MAX_INTERESTS]]
     with stage("candidates_ann"):
         if request.query_vector is not None:
@@ -167,7 +154,7 @@ def candidates(person: Person, request: Request, sources: Sources) -> Candidates
         add(sources.trending(limit=TRENDING_LIMIT, scope=scope), "trending")
         add(sources.popular(limit_per_domain=POPULAR_PER_DOMAIN, scope=scope), "popular")
     with stage("facts"):
-        facts = sources.facts(list(pool)) if pool else _empty_facts()
+        facts = sources.facts(list(pool)) if pool else Facts.empty()
         keep = facts.active.copy()
         if scope.domain:
             keep &= facts.domains == scope.domain
@@ -217,7 +204,8 @@ def feed(person: Person, request: Request, sources: Sources, ranker: ranking.Ran
     with stage("ranking"):
         # Four decimals, as shown: differences below that are rounding (SQL and numpy sum in different orders),
         # and must not reorder a feed.
-        scores = np.round(ranker.score(found.values, found.situations), 4)
+        contributions = ranker.contribution_matrix(found.values, found.situations)
+        scores = np.round(contributions.sum(axis=1), 4)
     explore = request.explore
     if request.query_vector is not None:
         # Someone who asked for something wants it; the explore setting still applies, at half strength.
@@ -256,7 +244,7 @@ def feed(person: Person, request: Request, sources: Sources, ranker: ranking.Ran
             query=request.query,
             query_similarity=found.values["query"] if request.query_vector is not None else None,
         )
-        shown, typical = ranker.explained(found.values, found.situations, [row for row, _ in slotted])
+        shown, typical = ranking.explained(contributions, [row for row, _ in slotted])
         ranked = []
         for (row, exploration), signals in zip(slotted, shown, strict=True):
             reason, kind = explain(

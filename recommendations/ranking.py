@@ -109,17 +109,16 @@ class Ranker:
         stacked = np.stack([values[name] for name in FEATURES], axis=1)
         return stacked * self.matrix()[situations]
 
-    def explained(
-        self, values: dict[str, np.ndarray], situations: np.ndarray, rows: list[int]
-    ) -> tuple[list[dict[str, float]], dict[str, float]]:
-        """What each signal adds to the score of each of `rows`, rounded as shown, and the median candidate's
-        contributions: what does not set any one item apart."""
-        if len(situations) == 0:
-            return [], dict.fromkeys(FEATURES, 0.0)
-        contributions = self.contribution_matrix(values, situations).astype(np.float64)
-        typical = dict(zip(FEATURES, np.median(contributions, axis=0).tolist(), strict=True))
-        shown = np.round(contributions[rows], 4).tolist() if rows else []
-        return [dict(zip(FEATURES, row, strict=True)) for row in shown], typical
+
+def explained(contributions: np.ndarray, rows: list[int]) -> tuple[list[dict[str, float]], dict[str, float]]:
+    """From a contribution matrix (Ranker.contribution_matrix): what each signal adds to the score of each of `rows`,
+    rounded as shown, and the median candidate's contributions: what does not set any one item apart."""
+    if len(contributions) == 0:
+        return [], dict.fromkeys(FEATURES, 0.0)
+    contributions = contributions.astype(np.float64)
+    typical = dict(zip(FEATURES, np.median(contributions, axis=0).tolist(), strict=True))
+    shown = np.round(contributions[rows], 4).tolist() if rows else []
+    return [dict(zip(FEATURES, row, strict=True)) for row in shown], typical
 
 
 def mmr_lambda(explore: float) -> float:

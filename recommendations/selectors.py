@@ -84,13 +84,11 @@ def strongest_feedback(interactions) -> dict[int, tuple[str, float | None]]:
     return feedback
 
 
-def person_state(user, *, exclude_seen: bool = True, preferred: list[str] | None = None) -> pipeline.Person:
-    """The person as the pipeline sees them (their saved explore setting comes with person_stamp, and so do their
-    preferred domains when the caller has read it)."""
+def person_state(user, *, preferred: list[str], exclude_seen: bool = True) -> pipeline.Person:
+    """The person as the pipeline sees them. Their saved explore setting and preferred domains come with
+    person_stamp, which every request reads first."""
     profile = Profile.objects.filter(user=user).only("embedding").first()
     interactions = list(Interaction.objects.filter(user=user).values_list("item_id", "kind", "value"))
-    if preferred is None:
-        preferred = list(profile.preferred_domains.values_list("slug", flat=True)) if profile else []
     return pipeline.Person(
         model=load_interest_model(user_id=user.pk),
         user=user.pk,
@@ -151,7 +149,7 @@ def feed_for_user(
     cached = ranked is not None
     if ranked is None:
         with stage("state"):
-            person = person_state(user, exclude_seen=exclude_seen, preferred=stamp[-1] or [])
+            person = person_state(user, preferred=stamp[-1] or [], exclude_seen=exclude_seen)
         with stage("query_embedding"):
             query_vector = _encode_query(query)
         request = pipeline.Request(

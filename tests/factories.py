@@ -1,6 +1,8 @@
 import factory
+import numpy as np
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from pgvector import HalfVector
 
 from content.models import Domain, Interaction, Item, Profile
 
@@ -52,3 +54,15 @@ class InteractionFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     item = factory.SubFactory(ItemFactory)
     kind = Interaction.Kind.LIKE
+
+
+def items_with_random_vectors(count: int, rng: np.random.Generator, **fields) -> list[tuple[int, np.ndarray]]:
+    """Items whose random unit vectors are written directly, for tests about vector search rather than the embedding
+    model: each item's id and its vector as stored (half precision)."""
+    written = []
+    for item in ItemFactory.create_batch(count, **fields):
+        vector = rng.normal(size=384)
+        vector /= np.linalg.norm(vector)
+        Item.objects.filter(pk=item.pk).update(embedding=HalfVector(vector.tolist()), embedded_at=timezone.now())
+        written.append((item.pk, vector.astype(np.float16).astype(np.float32)))
+    return written

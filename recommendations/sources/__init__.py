@@ -27,6 +27,19 @@ class Facts:
     def __len__(self) -> int:
         return len(self.ids)
 
+    @classmethod
+    def empty(cls, dimensions: int = 0) -> "Facts":
+        return cls(
+            ids=np.zeros(0, dtype=np.int64),
+            vectors=np.zeros((0, dimensions), dtype=np.float32),
+            domains=np.zeros(0, dtype=object),
+            popularity=np.zeros(0, dtype=np.float32),
+            trending=np.zeros(0, dtype=np.float32),
+            engagement=np.zeros(0, dtype=np.float32),
+            published=np.zeros(0, dtype=np.float64),
+            active=np.zeros(0, dtype=bool),
+        )
+
     def take(self, rows: np.ndarray) -> "Facts":
         return Facts(**{name: getattr(self, name)[rows] for name in self.__dataclass_fields__})
 

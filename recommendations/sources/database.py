@@ -35,18 +35,21 @@ def _cursor() -> psycopg.Cursor:
 
 
 def _scope_sql(scope: Scope, alias: str = "i", suffix: str = "") -> tuple[str, dict]:
+    """The scope as a WHERE clause and its parameters (named with `suffix`, so several scopes fit in one query).
+    Domains are bound as ids, not looked up by slug in a subquery: with a value PostgreSQL can answer a domain filter
+    from that domain's own HNSW index."""
     clauses = [f"{alias}.is_active", f"{alias}.embedding IS NOT NULL"]
     params: dict = {}
+    ids = domain_ids() if scope.domain or scope.exclude_domains else {}
     if scope.domain:
-        # The id itself, not a subquery: with a value PostgreSQL can answer from the domain's own HNSW index.
         clauses.append(f"{alias}.domain_id = %(scope_domain{suffix})s")
-        params[f"scope_domain{suffix}"] = domain_ids().get(scope.domain, -1)
+        params[f"scope_domain{suffix}"] = ids.get(scope.domain, -1)
     if scope.exclude_domains:
-        clauses.append(f"{alias}.domain_id NOT IN (SELECT id FROM content_domain WHERE slug = ANY(%(scope_exclude)s))")
-        params["scope_exclude"] = list(scope.exclude_domains)
+        clauses.append(f"{alias}.domain_id <> ALL(%(scope_exclude{suffix})s)")
+        params[f"scope_exclude{suffix}"] = [ids[slug] for slug in scope.exclude_domains if slug in ids]
     if scope.within is not None:
-        clauses.append(f"{alias}.id = ANY(%(scope_within)s)")
-        params["scope_within"] = sorted(scope.within)
+        clauses.append(f"{alias}.id = ANY(%(scope_within{suffix})s)")
+        params[f"scope_within{suffix}"] = sorted(scope.within)
     return " AND ".join(clauses), params
 
 
@@ -315,16 +318,7 @@ class DatabaseSources:
             cursor.execute(sql, {"ids": list(ids)}, binary=True)
             rows = cursor.fetchall()
         if not rows:
-            return Facts(
-                ids=np.zeros(0, dtype=np.int64),
-                vectors=np.zeros((0, 0), dtype=np.float32),
-                domains=np.zeros(0, dtype=object),
-                popularity=np.zeros(0, dtype=np.float32),
-                trending=np.zeros(0, dtype=np.float32),
-                engagement=np.zeros(0, dtype=np.float32),
-                published=np.zeros(0, dtype=np.float64),
-                active=np.zeros(0, dtype=bool),
-            )
+            return Facts.empty()
         # Keep the order asked for (the pool's order), as the in-memory sources do.
         position = {item: index for index, item in enumerate(ids)}
         rows.sort(key=lambda row: position[row[0]])

@@ -69,11 +69,15 @@ def forget() -> None:
     _read = None
 
 
+def _settings_sql(width: int, *, local: bool) -> str:
+    scope = "LOCAL " if local else ""
+    return f"SET {scope}hnsw.iterative_scan = relaxed_order; SET {scope}hnsw.ef_search = {int(width)}"
+
+
 def search_with(cursor, width: int) -> None:
     """Set this transaction's HNSW search: `width` candidates, and iterative scans, without which a filtered query
     (one domain, active items) silently returns too few rows."""
-    cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-    cursor.execute(f"SET LOCAL hnsw.ef_search = {int(width)}")
+    cursor.execute(_settings_sql(width, local=True))
 
 
 def serve_with(cursor, width: int) -> None:
@@ -86,7 +90,7 @@ def serve_with(cursor, width: int) -> None:
         search_with(cursor, width)
         return
     if getattr(raw, "_platform_hnsw_width", None) != int(width):
-        cursor.execute(f"SET hnsw.iterative_scan = relaxed_order; SET hnsw.ef_search = {int(width)}")
+        cursor.execute(_settings_sql(width, local=False))
         raw._platform_hnsw_width = int(width)
 
 

@@ -4,11 +4,10 @@ never changing what a search finds."""
 import numpy as np
 import pytest
 from django.db import transaction
-from django.utils import timezone
 from pgvector import HalfVector
 
 from content import domain_indexes
-from content.models import Domain, Item
+from content.models import Domain
 from recommendations.sources import Scope, ef_search
 from recommendations.sources import database as database_sources
 from recommendations.sources.database import DatabaseSources, shared
@@ -20,14 +19,11 @@ pytestmark = pytest.mark.django_db
 def _catalog(domains, per_domain: int, seed: int = 0) -> dict[int, tuple[str, np.ndarray]]:
     """Items with random unit vectors written directly: this is about the indexes, not the embedding model."""
     rng = np.random.default_rng(seed)
-    written = {}
-    for slug in ("books", "movies", "podcasts"):
-        for item in factories.ItemFactory.create_batch(per_domain, domain=domains[slug]):
-            vector = rng.normal(size=384)
-            vector /= np.linalg.norm(vector)
-            Item.objects.filter(pk=item.pk).update(embedding=HalfVector(vector.tolist()), embedded_at=timezone.now())
-            written[item.pk] = (slug, vector.astype(np.float16).astype(np.float32))
-    return written
+    return {
+        pk: (slug, vector)
+        for slug in ("books", "movies", "podcasts")
+        for pk, vector in factories.items_with_random_vectors(per_domain, rng, domain=domains[slug])
+    }
 
 
 def _exact(written, query: np.ndarray, k: int, leave_out: str) -> list[int]:

@@ -6,9 +6,7 @@ import numpy as np
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
-from pgvector import HalfVector
 
-from content.models import Item
 from recommendations.sources import ef_search
 from recommendations.sources.database import shared
 from tests import factories
@@ -24,12 +22,7 @@ def measured(settings):
 
 def _catalog(domain, count: int, seed: int = 0) -> None:
     """Items with random unit vectors written directly: this measures the index, not the embedding model."""
-    rng = np.random.default_rng(seed)
-    for item in factories.ItemFactory.create_batch(count, domain=domain):
-        vector = rng.normal(size=384)
-        Item.objects.filter(pk=item.pk).update(
-            embedding=HalfVector((vector / np.linalg.norm(vector)).tolist()), embedded_at=timezone.now()
-        )
+    factories.items_with_random_vectors(count, np.random.default_rng(seed), domain=domain)
 
 
 def test_serving_searches_as_wide_as_the_last_measurement_says(domains, measured):

@@ -3,23 +3,10 @@
 import numpy as np
 import pytest
 from django.db import connection, transaction
-from django.utils import timezone
-from pgvector import HalfVector
 
-from content.models import Item
 from recommendations.sources import Scope
 from recommendations.sources.database import search
 from tests import factories
-
-
-def _embedded_items(count: int) -> None:
-    """Random unit vectors written directly: this is about search settings, not the embedding model."""
-    rng = np.random.default_rng(0)
-    for item in factories.ItemFactory.create_batch(count):
-        vector = rng.normal(size=384)
-        Item.objects.filter(pk=item.pk).update(
-            embedding=HalfVector((vector / np.linalg.norm(vector)).tolist()), embedded_at=timezone.now()
-        )
 
 
 def _setting(name: str) -> str:
@@ -30,7 +17,7 @@ def _setting(name: str) -> str:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_search_outside_a_transaction_leaves_its_width_on_the_connection():
-    _embedded_items(5)
+    factories.items_with_random_vectors(5, np.random.default_rng(0))
     query = [np.ones(384, dtype=np.float32) / np.sqrt(384)]
 
     assert len(search(query, k=3, scopes=[Scope()], width=77)) == 3
