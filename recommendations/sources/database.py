@@ -202,7 +202,7 @@ class DatabaseSources:
                 SELECT * FROM unnest(%(ids)s::bigint[], %(weights)s::float8[], %(strongest)s::bool[])),
             kinds(kind, unweighted, size) AS (
                 SELECT * FROM unnest(%(kinds)s::text[], %(unweighted)s::bool[], %(sizes)s::int[])),
-            summed AS (
+            summed AS MATERIALIZED (
                 SELECT n.kind, n.neighbor_id,
                     sum(n.score * CASE WHEN k.unweighted THEN 1.0 ELSE a.weight END) AS score,
                     max(ARRAY[n.score * CASE WHEN k.unweighted THEN 1.0 ELSE a.weight END, n.item_id]) AS best
@@ -211,15 +211,18 @@ class DatabaseSources:
                 JOIN anchors a ON a.item_id = n.item_id AND (k.unweighted OR a.strongest)
                 WHERE n.item_id = ANY(%(ids)s)
                 GROUP BY n.kind, n.neighbor_id
-            ),
-            ranked AS (
-                SELECT s.kind, s.neighbor_id, s.score, s.best[2]::bigint AS anchor,
-                    row_number() OVER (PARTITION BY s.kind ORDER BY s.score DESC, s.neighbor_id) AS position
-                FROM summed s JOIN content_item i ON i.id = s.neighbor_id
-                WHERE s.score > 0 AND {where}
             )
-            SELECT r.kind, r.neighbor_id, r.score, r.anchor FROM ranked r JOIN kinds k ON k.kind = r.kind
-            WHERE r.position <= k.size
+            -- Per kind, best first, and only as far down as it takes to fill the list with items in scope: looking
+            -- every summed neighbour up in the catalog cost half of this query.
+            SELECT k.kind, r.neighbor_id, r.score, r.anchor FROM kinds k CROSS JOIN LATERAL (
+                SELECT s.neighbor_id, s.score, s.best[2]::bigint AS anchor
+                FROM (
+                    -- OFFSET 0 keeps the planner from joining before sorting (it cannot tell how many rows a CTE has).
+                    SELECT * FROM summed WHERE kind = k.kind AND score > 0 ORDER BY score DESC, neighbor_id OFFSET 0
+                ) s
+                WHERE EXISTS (SELECT FROM content_item i WHERE i.id = s.neighbor_id AND {where})
+                LIMIT k.size
+            ) r
         """
         params |= {
             "ids": ids,

@@ -2,11 +2,15 @@
 
 from datetime import timedelta
 
+import numpy as np
 import pytest
 
+from content.models import Item
 from recommendations.models import CoEngagement, ItemStats
 from recommendations.selectors import feed_for_user, similar_items
 from recommendations.services import item_stats_refresh, neighbours_refresh
+from recommendations.sources import Scope
+from recommendations.sources.database import DatabaseSources
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +169,23 @@ def test_the_statistics_pass_rebuilds_neighbour_lists_at_most_once_per_interval(
     cache.delete(NEIGHBOURS_BUILT_KEY)  # the interval has passed
     assert neighbours_refresh_if_due() > 0
     assert CoEngagement.objects.filter(item=first, neighbor=second).exists()
+
+
+def test_summed_neighbour_lists_fill_each_list_from_the_items_in_scope(domains):
+    rng = np.random.default_rng(0)
+    (anchor, _), (switched_off, _), (book, _), (film, _) = [
+        factories.items_with_random_vectors(1, rng, domain=domains[slug])[0]
+        for slug in ("books", "books", "books", "movies")
+    ]
+    Item.objects.filter(pk=switched_off).update(is_active=False)
+    for neighbour, score in ((switched_off, 0.9), (film, 0.8), (book, 0.5)):
+        CoEngagement.objects.create(kind="cosine", item_id=anchor, neighbor_id=neighbour, score=score)
+    sources = DatabaseSources()
+
+    def best(scope):
+        return list(sources.neighbours({anchor: 1.0}, limits={"cosine": 1}, scope=scope)["cosine"][0])
+
+    # The strongest neighbour is switched off and the next is in another domain: each list still gets its one item.
+    assert best(Scope()) == [film]
+    assert best(Scope(domain="books")) == [book]
+    assert best(Scope(exclude_domains=("movies",))) == [book]
