@@ -221,7 +221,7 @@ class DatabaseSources:
                     SELECT * FROM summed WHERE kind = k.kind AND score > 0 ORDER BY score DESC, neighbor_id OFFSET 0
                 ) s
                 WHERE EXISTS (SELECT FROM content_item i WHERE i.id = s.neighbor_id AND {where})
-                LIMIT k.size
+                ORDER BY s.score DESC, s.neighbor_id LIMIT k.size
             ) r
         """
         params |= {
