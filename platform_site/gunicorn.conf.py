@@ -32,3 +32,10 @@ def on_starting(server):
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_site.settings")
     preflight.run_or_exit()
+
+
+def post_worker_init(worker):
+    """Once the worker has loaded the site: what startup loaded never needs collecting (see gc_tuning)."""
+    from platform_site.gc_tuning import freeze_loaded_objects
+
+    freeze_loaded_objects()

@@ -194,7 +194,9 @@ class Topology:
         piece = self._start(
             "web",
             [sys.executable, "-m", "gunicorn", "-c", "platform_site/gunicorn.conf.py", "platform_site.wsgi"],
-            {"WEB_CONCURRENCY": str(processes)},
+            # No recycling after WEB_MAX_REQUESTS: a drill counts the web processes, and a fast load (503s take
+            # a millisecond) reaches the limit within a drill.
+            {"WEB_CONCURRENCY": str(processes), "WEB_MAX_REQUESTS": "0"},
         )
         _wait(piece, lambda: _http_ok(f"{self.base_url}/api/v1/domains/"), f"the web server on {self.base_url}")
         return piece

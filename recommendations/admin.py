@@ -14,7 +14,11 @@ class InterestProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "positive_count", "negative_count", "computed_at", "preview_link"]
     search_fields = ["user__username"]
     readonly_fields = ["user", "domain_scores", "positive_count", "negative_count", "computed_at"]
-    exclude = ["negative", "positive_items"]
+    # Machine state, rebuilt with the interests: large, and nothing staff should edit.
+    exclude = ["negative", "positive_items", "neighbour_sums"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("negative", "positive_items", "neighbour_sums")
 
     @admin.display(description="Feed")
     def preview_link(self, obj):

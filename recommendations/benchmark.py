@@ -26,6 +26,7 @@ from content import demo, vectors
 from content.embedding import get_encoder
 from content.models import Domain, Interaction, Item, Profile
 from content.services import item_update
+from platform_site.gc_tuning import freeze_loaded_objects
 from recommendations import selectors, services, timing
 from recommendations.selectors import _query_vector, feed_for_user
 from recommendations.sources import database as database_sources
@@ -226,6 +227,8 @@ def measure_feeds(*, requests: int, with_query: bool, seed: int = 1) -> dict:
     # A serving database has its indexes in memory; right after PostgreSQL starts, the first requests read them in.
     for user in random.Random(seed + 1).sample(users, min(WARM_UP_REQUESTS, len(users))):
         feed_for_user(user=user)
+    # As a web worker does once it has loaded the site (gunicorn.conf.py).
+    freeze_loaded_objects()
     totals: list[float] = []
     stages: dict[str, list[float]] = {}
     for _ in range(requests):

@@ -16,6 +16,9 @@ class InterestProfile(models.Model):
     positive_count = models.PositiveIntegerField(default=0)
     negative_count = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField(auto_now=True)
+    # The history's summed neighbour lists over the whole catalog and the build they were summed from
+    # (recommendations.neighbour_sums); null until first summed.
+    neighbour_sums = models.JSONField(null=True, blank=True)
     # When the feedback and bio this was built from last changed; older than the person's now means stale.
     based_on = models.DateTimeField(null=True, blank=True)
     # Set when a rebuild was handed to the broker; the sweep leaves pending rebuilds alone.

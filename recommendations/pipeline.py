@@ -50,6 +50,8 @@ class Person:
     # Strongest feedback per item (kind, value), so reasons name what the person actually did.
     feedback: dict[int, tuple[str, float | None]] = field(default_factory=dict)
     preferred_domains: frozenset[str] = frozenset()
+    # The history's summed neighbour lists over the whole catalog, where the worker stored them (None: sum now).
+    neighbours: dict[str, tuple[dict[int, float], dict[int, int]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,10 @@ def candidates(person: Person, request: Request, sources: Sources) -> Candidates
             add(sources.nearest(interest_vectors[:2], k=CROSS_DOMAIN_PER_INTEREST, scope=cross), "cross_domain")
     with stage("candidates_collaborative"):
         anchors = model.positive_items
-        found = sources.neighbours(anchors, limits=NEIGHBOUR_LIMITS, scope=scope) if anchors else {}
+        if person.neighbours is not None and scope == Scope():
+            found = person.neighbours
+        else:
+            found = sources.neighbours(anchors, limits=NEIGHBOUR_LIMITS, scope=scope) if anchors else {}
         neighbour_scores = {kind: found.get(kind, ({}, {}))[0] for kind in NEIGHBOUR_LIMITS}
         for kind in (collaborative.COSINE, collaborative.CF, collaborative.CROSS):
             add(neighbour_scores[kind], "collaborative")

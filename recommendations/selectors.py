@@ -17,7 +17,7 @@ from content.models import Domain, Interaction, Item, Profile
 from recommendations import pipeline
 from recommendations.models import InterestProfile, RankerWeights
 from recommendations.ranking import Ranker
-from recommendations.services import load_interest_model
+from recommendations.services import load_interests
 from recommendations.sources import Scope
 from recommendations.sources.database import DatabaseSources, items_version
 from recommendations.timing import stage
@@ -89,8 +89,10 @@ def person_state(user, *, preferred: list[str], exclude_seen: bool = True) -> pi
     person_stamp, which every request reads first."""
     profile = Profile.objects.filter(user=user).only("embedding").first()
     interactions = list(Interaction.objects.filter(user=user).values_list("item_id", "kind", "value"))
+    model, neighbours = load_interests(user_id=user.pk)
     return pipeline.Person(
-        model=load_interest_model(user_id=user.pk),
+        model=model,
+        neighbours=neighbours,
         user=user.pk,
         bio_vector=to_array(profile.embedding) if profile and profile.embedding is not None else None,
         excluded=frozenset(item for item, kind, _ in interactions if exclude_seen or kind in ALWAYS_EXCLUDED),

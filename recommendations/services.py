@@ -14,7 +14,7 @@ from pgvector import HalfVector
 from content.embedding import get_encoder, to_array
 from content.enqueue import enqueue_on_commit, send
 from content.models import Interaction, Item, Profile
-from recommendations import collaborative, fitting, signals
+from recommendations import collaborative, fitting, neighbour_sums, pipeline, signals
 from recommendations.dataset import Dataset, build
 from recommendations.interests import (
     Event,
@@ -113,6 +113,7 @@ def interests_refresh(*, user_id: int) -> InterestProfile | None:
             "positive_items": {str(item): weight for item, weight in model.positive_items.items()},
             "positive_count": len(model.positive_items),
             "negative_count": len(model.negative_items),
+            "neighbour_sums": neighbour_sums.compute(model.positive_items, pipeline.NEIGHBOUR_LIMITS),
         },
     )
     profile.interests.all().delete()
@@ -161,16 +162,22 @@ def stale_interest_user_ids() -> list[int]:
 
 def load_interest_model(*, user_id: int) -> InterestModel:
     """The stored interest model, as ranking needs it."""
+    return load_interests(user_id=user_id)[0]
+
+
+def load_interests(*, user_id: int) -> tuple[InterestModel, neighbour_sums.Found | None]:
+    """The stored interest model, and its summed neighbour lists where they are from the lists serving reads."""
     profile = InterestProfile.objects.filter(user_id=user_id).first()
     if profile is None:
-        return InterestModel()
+        return InterestModel(), None
     # Stored heaviest first; equal weights keep the order they were built in.
     stored = profile.interests.order_by("-weight", "id")
-    return InterestModel(
+    model = InterestModel(
         interests=[InterestVector(i.source, to_array(i.vector), i.weight, i.label, i.anchor_item_id) for i in stored],
         negative=to_array(profile.negative) if profile.negative is not None else None,
         positive_items={int(item): weight for item, weight in profile.positive_items.items()},
     )
+    return model, neighbour_sums.usable(profile.neighbour_sums, pipeline.NEIGHBOUR_LIMITS)
 
 
 _WEIGHT_SQL, _WEIGHT_PARAMS = signals.sql_weight()
@@ -272,7 +279,23 @@ def neighbours_refresh() -> int:
                 for row, col, score in zip(engaged[pairs.row], engaged[pairs.col], pairs.data, strict=True):
                     copy.write_row((kind, int(row), int(col), float(score)))
                 count += pairs.nnz
+    neighbour_sums_refresh()
     return count
+
+
+def neighbour_sums_refresh(batch: int = 500) -> int:
+    """Re-sum every stored history over the rebuilt lists (each person's interests stay as they are)."""
+    profiles = InterestProfile.objects.only("id", "positive_items").order_by("id")
+    done = 0
+    for start in range(0, profiles.count(), batch):
+        chunk = list(profiles[start : start + batch])
+        for profile in chunk:
+            anchors = {int(item): weight for item, weight in profile.positive_items.items()}
+            profile.neighbour_sums = neighbour_sums.compute(anchors, pipeline.NEIGHBOUR_LIMITS)
+        # bulk_update leaves computed_at alone: the person's cached feeds stay until their own inputs change.
+        InterestProfile.objects.bulk_update(chunk, ["neighbour_sums"])
+        done += len(chunk)
+    return done
 
 
 # --- The site's own data, for fitting ----------------------------------------------------------

@@ -58,9 +58,11 @@ def _top(scores: dict[int, float], limit: int) -> list[int]:
     return sorted((item for item in scores if scores[item] > 0), key=lambda item: (-scores[item], item))[:limit]
 
 
-_VERSION_SQL = """
+# Every rebuild of the neighbour lists writes new rows, so the newest row's id names the build.
+_BUILD_SQL = "SELECT max(id) FROM recommendations_coengagement"
+_VERSION_SQL = f"""
 SELECT (SELECT max(updated_at) FROM content_item), (SELECT max(embedded_at) FROM content_item),
-       (SELECT max(updated_at) FROM recommendations_itemstats)
+       (SELECT max(updated_at) FROM recommendations_itemstats), ({_BUILD_SQL})
 """
 
 
@@ -115,7 +117,7 @@ shared = _Shared()
 
 
 def catalog_version() -> tuple:
-    """Changes whenever an item is added, edited or embedded, or statistics are refreshed."""
+    """Changes whenever an item is added, edited or embedded, or statistics or neighbour lists are rebuilt."""
     return shared.current_version()
 
 
@@ -124,6 +126,16 @@ def items_version() -> tuple:
     refresh: a refresh every few minutes would expire every cached feed at once, while popularity moves slowly and
     the feed cache's lifetime bounds how stale it can be."""
     return shared.current_version()[:2]
+
+
+def neighbours_build(*, fresh: bool = False) -> int | None:
+    """Which build of the neighbour lists serving reads (None before the first); `fresh` asks the database now
+    rather than going by this process's last look (at most VERSION_CHECK_SECONDS old)."""
+    if not fresh:
+        return shared.current_version()[3]
+    with connection.cursor() as cursor:
+        cursor.execute(_BUILD_SQL)
+        return cursor.fetchone()[0]
 
 
 def domain_ids() -> dict[str, int]:

@@ -1,0 +1,43 @@
+"""A person's summed neighbour lists, stored with their interests.
+
+Summing the neighbour lists over a history is the costliest read of a feed, and its inputs change only when the
+person's history does (their interests are rebuilt then) or when the lists are rebuilt (the statistics task
+re-sums everyone then). So the worker sums them and stores the result; a feed over the whole catalog reads it and
+sums live only when the stored sums are from an older build of the lists, or when the feed is scoped (a domain
+tab keeps its own lists). Stored and live sums come from the same statement (DatabaseSources.neighbours).
+"""
+
+from recommendations.sources import Scope
+from recommendations.sources.database import DatabaseSources, neighbours_build
+
+# Summed neighbour lists per kind, as the pipeline's collaborative sources return them.
+Found = dict[str, tuple[dict[int, float], dict[int, int]]]
+
+
+def compute(anchors: dict[int, float], limits: dict[str, int]) -> dict:
+    """The summed lists over the whole catalog, as stored: best first, with the build they were summed from."""
+    # The build is read first: lists rebuilt while this sums are then labelled older than they are, and read live.
+    build = neighbours_build(fresh=True)
+    found = DatabaseSources().neighbours(anchors, limits=limits, scope=Scope()) if anchors else {}
+    return {
+        "build": build,
+        "limits": dict(limits),
+        "lists": {
+            kind: [[item, score, anchors_of[item]] for item, score in scores.items()]
+            for kind, (scores, anchors_of) in found.items()
+        },
+    }
+
+
+def usable(stored: dict | None, limits: dict[str, int]) -> Found | None:
+    """The stored sums, when they were summed from the lists serving reads now and to the same lengths."""
+    if not stored or stored.get("limits") != limits or stored.get("build") != neighbours_build():
+        return None
+    lists = stored.get("lists", {})
+    return {
+        kind: (
+            {int(item): score for item, score, _ in lists.get(kind, [])},
+            {int(item): int(anchor) for item, _, anchor in lists.get(kind, [])},
+        )
+        for kind in limits
+    }
