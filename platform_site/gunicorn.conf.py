@@ -35,7 +35,7 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    """Once the worker has loaded the site: what startup loaded never needs collecting (see gc_tuning)."""
-    from platform_site.gc_tuning import freeze_loaded_objects
+    """Once the worker has loaded the site: one BLAS thread, and startup's objects frozen (serving_process.tune)."""
+    from platform_site import serving_process
 
-    freeze_loaded_objects()
+    serving_process.tune()

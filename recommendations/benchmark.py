@@ -26,7 +26,7 @@ from content import demo, vectors
 from content.embedding import get_encoder
 from content.models import Domain, Interaction, Item, Profile
 from content.services import item_update
-from platform_site.gc_tuning import freeze_loaded_objects
+from platform_site import serving_process
 from recommendations import selectors, services, timing
 from recommendations.selectors import _query_vector, feed_for_user
 from recommendations.sources import database as database_sources
@@ -228,7 +228,7 @@ def measure_feeds(*, requests: int, with_query: bool, seed: int = 1) -> dict:
     for user in random.Random(seed + 1).sample(users, min(WARM_UP_REQUESTS, len(users))):
         feed_for_user(user=user)
     # As a web worker does once it has loaded the site (gunicorn.conf.py).
-    freeze_loaded_objects()
+    serving_process.tune()
     totals: list[float] = []
     stages: dict[str, list[float]] = {}
     for _ in range(requests):
@@ -253,7 +253,7 @@ def measure_feeds(*, requests: int, with_query: bool, seed: int = 1) -> dict:
 def _all_vectors() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every embedded item's id, domain and vector, read in binary (exact search to compare HNSW against)."""
     ids, domains, rows = [], [], []
-    with database_sources._cursor() as cursor:
+    with database_sources.binary_cursor() as cursor:
         cursor.execute(
             "SELECT i.id, d.slug, i.embedding FROM content_item i JOIN content_domain d ON d.id = i.domain_id "
             "WHERE i.embedding IS NOT NULL AND i.is_active ORDER BY i.id",

@@ -24,7 +24,7 @@ VERSION_CHECK_SECONDS = 1.0
 INDEX_CHECK_SECONDS = 60.0
 
 
-def _cursor() -> psycopg.Cursor:
+def binary_cursor() -> psycopg.Cursor:
     """A raw psycopg cursor on Django's connection that returns binary rows (vectors as numpy, no text parsing)."""
     connection.ensure_connection()
     raw = connection.connection
@@ -178,7 +178,7 @@ def search(vectors, *, k: int, scopes: list[Scope], width: int | None = None) ->
         CROSS JOIN LATERAL ({" UNION ALL ".join(searches)}) near
     """
     params |= {"queries": [HalfVector(np.asarray(v, dtype=np.float32)) for v in vectors], "k": k}
-    with _cursor() as cursor:
+    with binary_cursor() as cursor:
         ef_search.serve_with(cursor, max(width or ef_search.serving(), int(k)))
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -244,7 +244,7 @@ class DatabaseSources:
             "unweighted": [kind in collaborative.UNWEIGHTED for kind in kinds],
             "sizes": [limits[kind] for kind in kinds],
         }
-        with _cursor() as cursor:
+        with binary_cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         result = {kind: ({}, {}) for kind in kinds}
@@ -261,7 +261,7 @@ class DatabaseSources:
             ORDER BY p.embedding <=> %(vector)b LIMIT %(k)s
         """
         params = {"vector": HalfVector(np.asarray(vector, dtype=np.float32)), "me": exclude_user or 0, "k": k}
-        with _cursor() as cursor:
+        with binary_cursor() as cursor:
             ef_search.serve_with(cursor, max(ef_search.serving(), k))
             cursor.execute(sql, params)
             # Django reads jsonb as text on its connections and decodes it itself.
@@ -273,7 +273,7 @@ class DatabaseSources:
         if not scores:
             return {}
         where, params = _scope_sql(scope)
-        with _cursor() as cursor:
+        with binary_cursor() as cursor:
             cursor.execute(
                 f"SELECT i.id FROM content_item i WHERE i.id = ANY(%(ids)s) AND {where}", params | {"ids": list(scores)}
             )
@@ -286,7 +286,7 @@ class DatabaseSources:
             SELECT i.id FROM content_item i LEFT JOIN recommendations_itemstats s ON s.item_id = i.id
             WHERE {where} AND {condition} ORDER BY {order_by}, i.id LIMIT %(limit)s
         """
-        with _cursor() as cursor:
+        with binary_cursor() as cursor:
             cursor.execute(sql, params | {"limit": limit})
             return [row[0] for row in cursor.fetchall()]
 
@@ -329,7 +329,7 @@ class DatabaseSources:
             ) s ON TRUE
             WHERE i.id = ANY(%(ids)s) AND i.embedding IS NOT NULL
         """
-        with _cursor() as cursor:
+        with binary_cursor() as cursor:
             cursor.execute(sql, {"ids": list(ids)}, binary=True)
             rows = cursor.fetchall()
         if not rows:
@@ -340,7 +340,7 @@ class DatabaseSources:
         item_ids, domains, vectors, popularity, trending, engagement, published, active = zip(*rows, strict=True)
         return Facts(
             ids=np.array(item_ids, dtype=np.int64),
-            vectors=_halfvecs(vectors),
+            vectors=halfvecs(vectors),
             domains=np.array(domains, dtype=object),
             popularity=np.array(popularity, dtype=np.float32),
             trending=np.array(trending, dtype=np.float32),
@@ -363,7 +363,7 @@ class DatabaseSources:
         return shared.get("domain_centres", domain_centres_shared)
 
 
-def _halfvecs(sent: tuple[bytes, ...]) -> np.ndarray:
+def halfvecs(sent: tuple[bytes, ...]) -> np.ndarray:
     """Rows of halfvec_send output (dimensions and a spare int16, then big-endian float16 values) as one float32
     matrix: one conversion for the whole pool rather than an object per row."""
     dimensions = int.from_bytes(sent[0][:2], "big")
@@ -382,7 +382,7 @@ def domain_centres_compute() -> dict[str, np.ndarray]:
         SELECT d.slug, avg(i.embedding::vector) FROM content_item i JOIN content_domain d ON d.id = i.domain_id
         WHERE i.embedding IS NOT NULL GROUP BY d.slug
     """
-    with _cursor() as cursor:
+    with binary_cursor() as cursor:
         cursor.execute(sql, binary=True)
         centres = {}
         for slug, mean in cursor.fetchall():

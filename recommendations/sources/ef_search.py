@@ -149,11 +149,11 @@ def _recall(found: list[tuple[int, float]], exact: list[tuple[int, float]]) -> f
 
 def measure(*, target: float | None = None, probes: int = PROBES, seed: int = 0) -> dict:
     """Recall@10 per width on the ladder, and the smallest width reaching the target (the largest if none does)."""
-    from recommendations.sources.database import _cursor
+    from recommendations.sources.database import binary_cursor
 
     target = settings.HNSW_TARGET_RECALL if target is None else target
     started = time.perf_counter()
-    with _cursor() as cursor:
+    with binary_cursor() as cursor:
         items = _catalog_size(cursor)
         vectors = _probes(cursor, probes, seed)
         if not vectors:
@@ -237,10 +237,10 @@ def measure_if_due() -> dict | None:
     """Measure when never measured, a day old, or the catalog changed size a lot."""
     if settings.HNSW_EF_SEARCH:
         return None
-    from recommendations.sources.database import _cursor
+    from recommendations.sources.database import binary_cursor
 
     last = cache.get(CACHE_KEY)
-    with _cursor() as cursor:
+    with binary_cursor() as cursor:
         items = _catalog_size(cursor)
     if last and "measured_at" in last:
         age = (timezone.now() - datetime.fromisoformat(last["measured_at"])).total_seconds()

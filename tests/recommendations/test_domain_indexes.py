@@ -55,7 +55,7 @@ def test_a_domain_filtered_search_can_use_that_domains_index(domains, build_doma
     where, params = database_sources._scope_sql(Scope(domain="movies"))
     query = HalfVector(np.ones(384) / np.sqrt(384))
 
-    with transaction.atomic(), database_sources._cursor() as cursor:
+    with transaction.atomic(), database_sources.binary_cursor() as cursor:
         # Tiny tables are cheaper to scan; what matters is that the domain's index answers the filter at all.
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(
