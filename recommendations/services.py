@@ -160,11 +160,6 @@ def stale_interest_user_ids() -> list[int]:
     )
 
 
-def load_interest_model(*, user_id: int) -> InterestModel:
-    """The stored interest model, as ranking needs it."""
-    return load_interests(user_id=user_id)[0]
-
-
 # The person's stored interests in one statement, vectors in binary: every uncached feed reads them, and two ORM
 # queries that parse each vector from text cost twice as long.
 _INTERESTS_SQL = """

@@ -8,7 +8,7 @@ from content.embedding import to_array
 from content.models import Item
 from recommendations.models import Interest, InterestProfile
 from recommendations.selectors import interest_summary
-from recommendations.services import interests_refresh, load_interest_model
+from recommendations.services import interests_refresh, load_interests
 from tests import factories
 from tests.recommendations.conftest import OCEAN_BIO
 
@@ -114,7 +114,7 @@ def test_low_rating_counts_against_and_high_rating_for(topics, person, embed_eve
     services.interaction_record(user=user, item=hated, kind="rating", value=1)
     embed_everything()
 
-    model = load_interest_model(user_id=user.pk)
+    model, _ = load_interests(user_id=user.pk)
 
     assert set(model.positive_items) == {loved.pk}
     assert model.negative is not None
@@ -125,7 +125,7 @@ def test_user_with_nothing_has_an_empty_interest_model(topics, embed_everything)
     user = factories.UserFactory()
     embed_everything()
 
-    model = load_interest_model(user_id=user.pk)
+    model, _ = load_interests(user_id=user.pk)
 
     assert model.is_empty
     assert model.negative is None
