@@ -270,6 +270,9 @@ CELERY_BEAT_SCHEDULE = {
 # The statistics pass rebuilds every neighbour list at most this often: a full rebuild takes minutes of one core
 # at 100k items (popularity and trending still refresh every STATS_REFRESH_SECONDS).
 NEIGHBOURS_REFRESH_SECONDS = env.float("NEIGHBOURS_REFRESH_SECONDS", default=3600.0)
+# After a rebuild, the histories of people whose interests were rebuilt within this many days are re-summed over the
+# new lists (recommendations.neighbour_sums); everyone else's feeds sum live until their next rebuild.
+NEIGHBOUR_SUMS_ACTIVE_DAYS = env.float("NEIGHBOUR_SUMS_ACTIVE_DAYS", default=30.0)
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 # Beat sleeps until its next due task; a stop signal taken by one of numpy's BLAS threads is only acted on when it
 # wakes, so it wakes at least this often (otherwise Ctrl-C could leave it running for a minute).

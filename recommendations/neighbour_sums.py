@@ -14,10 +14,14 @@ from recommendations.sources.database import DatabaseSources, neighbours_build
 Found = dict[str, tuple[dict[int, float], dict[int, int]]]
 
 
-def compute(anchors: dict[int, float], limits: dict[str, int]) -> dict:
+def current_build() -> int | None:
+    """The build to label sums with. Read it before summing: lists rebuilt meanwhile are then labelled older than
+    they are, and read live."""
+    return neighbours_build(fresh=True)
+
+
+def compute(anchors: dict[int, float], limits: dict[str, int], *, build: int | None) -> dict:
     """The summed lists over the whole catalog, as stored: best first, with the build they were summed from."""
-    # The build is read first: lists rebuilt while this sums are then labelled older than they are, and read live.
-    build = neighbours_build(fresh=True)
     found = DatabaseSources().neighbours(anchors, limits=limits, scope=Scope()) if anchors else {}
     return {
         "build": build,

@@ -102,6 +102,7 @@ def interests_refresh(*, user_id: int) -> InterestProfile | None:
         return None
     # Read before the inputs: a change committed while this runs is newer than based_on, so the sweep redoes it.
     based_on = _inputs_changed_at(user_id)
+    build = neighbour_sums.current_build()
     model, scores = interest_model_compute(user_id=user_id)
     profile, _ = InterestProfile.objects.select_for_update().update_or_create(
         user_id=user_id,
@@ -113,7 +114,7 @@ def interests_refresh(*, user_id: int) -> InterestProfile | None:
             "positive_items": {str(item): weight for item, weight in model.positive_items.items()},
             "positive_count": len(model.positive_items),
             "negative_count": len(model.negative_items),
-            "neighbour_sums": neighbour_sums.compute(model.positive_items, pipeline.NEIGHBOUR_LIMITS),
+            "neighbour_sums": neighbour_sums.compute(model.positive_items, pipeline.NEIGHBOUR_LIMITS, build=build),
         },
     )
     profile.interests.all().delete()
@@ -297,14 +298,19 @@ def neighbours_refresh() -> int:
 
 
 def neighbour_sums_refresh(batch: int = 500) -> int:
-    """Re-sum every stored history over the rebuilt lists (each person's interests stay as they are)."""
-    profiles = InterestProfile.objects.only("id", "positive_items").order_by("id")
+    """Re-sum the stored histories of people active lately over the rebuilt lists (their interests stay as they
+    are). Everyone else's feeds sum live, as correct and slower, until their interests are next rebuilt: re-summing
+    costs 3-5 ms a person, too much to repeat hourly for every person a large site ever had."""
+    build = neighbour_sums.current_build()
+    since = timezone.now() - timedelta(days=settings.NEIGHBOUR_SUMS_ACTIVE_DAYS)
+    profiles = InterestProfile.objects.filter(positive_count__gt=0, computed_at__gte=since)
+    profiles = profiles.only("id", "positive_items").order_by("id")
     done = 0
     for start in range(0, profiles.count(), batch):
         chunk = list(profiles[start : start + batch])
         for profile in chunk:
             anchors = {int(item): weight for item, weight in profile.positive_items.items()}
-            profile.neighbour_sums = neighbour_sums.compute(anchors, pipeline.NEIGHBOUR_LIMITS)
+            profile.neighbour_sums = neighbour_sums.compute(anchors, pipeline.NEIGHBOUR_LIMITS, build=build)
         # bulk_update leaves computed_at alone: the person's cached feeds stay until their own inputs change.
         InterestProfile.objects.bulk_update(chunk, ["neighbour_sums"])
         done += len(chunk)

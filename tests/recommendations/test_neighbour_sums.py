@@ -1,8 +1,11 @@
 """A person's summed neighbour lists, stored with their interests and read by feeds over the whole catalog."""
 
+from datetime import timedelta
+
 import numpy as np
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from recommendations import pipeline
 from recommendations.models import InterestProfile
@@ -106,3 +109,20 @@ def test_staff_see_a_person_s_interests_without_the_stored_sums(engaged, admin_c
     assert listing.status_code == page.status_code == 200
     assert user.username in listing.content.decode()
     assert "neighbour_sums" not in page.content.decode()
+
+
+def test_a_rebuild_leaves_people_inactive_for_long_to_sum_live(engaged, settings):
+    items, user = engaged
+    InterestProfile.objects.filter(user=user).update(
+        computed_at=timezone.now() - timedelta(days=settings.NEIGHBOUR_SUMS_ACTIVE_DAYS + 1)
+    )
+    factories.InteractionFactory(item_id=items[2], kind="like")
+
+    neighbours_refresh()
+    shared.reset()
+
+    assert load_interests(user_id=user.pk)[1] is None
+    assert any(scores for scores, _ in live_sums(user).values())
+    # Their next rebuild sums them again.
+    interests_refresh(user_id=user.pk)
+    assert load_interests(user_id=user.pk)[1] == live_sums(user)
