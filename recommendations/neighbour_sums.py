@@ -15,9 +15,16 @@ Found = dict[str, tuple[dict[int, float], dict[int, int]]]
 
 
 def current_build() -> int | None:
-    """The build to label sums with. Read it before summing: lists rebuilt meanwhile are then labelled older than
-    they are, and read live."""
-    return neighbours_build(fresh=True)
+    """The label for sums: the newest row of the lists now. Read it before summing: lists rebuilt meanwhile are then
+    labelled older than they are, and read live."""
+    return neighbours_build(fresh=True)[1]
+
+
+def _current(build: int | None) -> bool:
+    """Sums labelled `build` were summed from the lists serving reads now: every row of those is newer than any
+    earlier build's."""
+    first, _ = neighbours_build()
+    return build is None if first is None else build is not None and build >= first
 
 
 def compute(anchors: dict[int, float], limits: dict[str, int], *, build: int | None) -> dict:
@@ -35,7 +42,7 @@ def compute(anchors: dict[int, float], limits: dict[str, int], *, build: int | N
 
 def usable(stored: dict | None, limits: dict[str, int]) -> Found | None:
     """The stored sums, when they were summed from the lists serving reads now and to the same lengths."""
-    if not stored or stored.get("limits") != limits or stored.get("build") != neighbours_build():
+    if not stored or stored.get("limits") != limits or not _current(stored.get("build")):
         return None
     lists = stored.get("lists", {})
     return {

@@ -58,11 +58,13 @@ def _top(scores: dict[int, float], limit: int) -> list[int]:
     return sorted((item for item in scores if scores[item] > 0), key=lambda item: (-scores[item], item))[:limit]
 
 
-# Every rebuild of the neighbour lists writes new rows, so the newest row's id names the build.
-_BUILD_SQL = "SELECT max(id) FROM recommendations_coengagement"
-_VERSION_SQL = f"""
+# A rebuild of the neighbour lists replaces every row with new ones, numbered after all the old: the build's range
+# of ids tells builds apart (an item deleted since takes its rows along, never the whole range).
+_BUILD_SQL = "SELECT min(id), max(id) FROM recommendations_coengagement"
+_VERSION_SQL = """
 SELECT (SELECT max(updated_at) FROM content_item), (SELECT max(embedded_at) FROM content_item),
-       (SELECT max(updated_at) FROM recommendations_itemstats), ({_BUILD_SQL})
+       (SELECT max(updated_at) FROM recommendations_itemstats),
+       (SELECT min(id) FROM recommendations_coengagement), (SELECT max(id) FROM recommendations_coengagement)
 """
 
 
@@ -128,14 +130,14 @@ def items_version() -> tuple:
     return shared.current_version()[:2]
 
 
-def neighbours_build(*, fresh: bool = False) -> int | None:
-    """Which build of the neighbour lists serving reads (None before the first); `fresh` asks the database now
-    rather than going by this process's last look (at most VERSION_CHECK_SECONDS old)."""
+def neighbours_build(*, fresh: bool = False) -> tuple[int | None, int | None]:
+    """The first and last row id of the neighbour lists serving reads ((None, None) while there are none); `fresh`
+    asks the database now rather than going by this process's last look (at most VERSION_CHECK_SECONDS old)."""
     if not fresh:
-        return shared.current_version()[3]
+        return tuple(shared.current_version()[3:5])
     with connection.cursor() as cursor:
         cursor.execute(_BUILD_SQL)
-        return cursor.fetchone()[0]
+        return tuple(cursor.fetchone())
 
 
 def domain_ids() -> dict[str, int]:

@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from content.models import Item
 from recommendations import pipeline
-from recommendations.models import InterestProfile
+from recommendations.models import CoEngagement, InterestProfile
 from recommendations.selectors import feed_for_user
 from recommendations.services import interests_refresh, load_interests, neighbours_refresh
 from recommendations.sources import Scope
@@ -75,10 +76,19 @@ def test_a_rebuild_of_the_lists_resums_everyone_and_leaves_their_feeds_cached(en
 def test_sums_from_an_older_build_are_not_read(engaged):
     _, user = engaged
     profile = InterestProfile.objects.get(user=user)
-    profile.neighbour_sums["build"] -= 1
+    profile.neighbour_sums["build"] = CoEngagement.objects.earliest("id").pk - 1
     profile.save(update_fields=["neighbour_sums"])
 
     assert load_interests(user_id=user.pk)[1] is None
+
+
+def test_deleting_an_item_leaves_the_stored_sums_readable(engaged):
+    _, user = engaged
+    # The item whose neighbours were written last: its rows go with it, the newest of the build among them.
+    Item.objects.filter(pk=CoEngagement.objects.latest("id").item_id).delete()
+    shared.reset()
+
+    assert load_interests(user_id=user.pk)[1] is not None
 
 
 def test_only_a_feed_over_the_whole_catalog_reads_the_stored_sums(engaged, monkeypatch):
