@@ -1,10 +1,11 @@
 """A person's summed neighbour lists, stored with their interests.
 
 Summing the neighbour lists over a history is the costliest read of a feed, and its inputs change only when the
-person's history does (their interests are rebuilt then) or when the lists are rebuilt (the statistics task
-re-sums everyone then). So the worker sums them and stores the result; a feed over the whole catalog reads it and
-sums live only when the stored sums are from an older build of the lists, or when the feed is scoped (a domain
-tab keeps its own lists). Stored and live sums come from the same statement (DatabaseSources.neighbours).
+person's history does (their interests are rebuilt then) or when the lists are rebuilt (the statistics task then
+re-sums the people active lately). So the worker sums them and stores the result; a feed over the whole catalog
+reads it and sums live only when the stored sums are from an older build of the lists, or when the feed is scoped
+(a domain tab fills its lists from that domain). Stored and live sums come from the same statement
+(DatabaseSources.neighbours).
 """
 
 from recommendations.sources import Scope
