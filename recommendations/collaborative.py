@@ -16,10 +16,14 @@ from recommendations import signals
 COSINE = "cosine"  # item-kNN over who engaged with what
 CROSS = "cross"  # the same, restricted to other domains: people who liked X in books liked Y in movies
 CF = "cf"  # the stronger collaborative model: EASE while the catalog fits in memory, matrix factorisation above
-NEIGHBOURS = {COSINE: 30, CROSS: 20, CF: 200}
+# The same model fitted for a domain the person never used: each domain's items regressed on the other domains' only
+# (plain EASE learns its cross-domain weights alongside same-domain ones a newcomer to the domain does not have).
+CF_CROSS = "cf_cross"
+# Per item; CF_CROSS per item and target domain.
+NEIGHBOURS = {COSINE: 30, CROSS: 20, CF: 200, CF_CROSS: 100}
 # EASE regresses on who engaged at all, so a person's whole history enters it unweighted; co-engagement follows
 # the strongest (most recent) of it.
-UNWEIGHTED = (CF,)
+UNWEIGHTED = (CF, CF_CROSS)
 WEIGHTED_ANCHORS = 100
 # Factor similarities are smoother than EASE weights: fewer neighbours carry the signal.
 MF_NEIGHBOURS = 50
@@ -135,17 +139,16 @@ def factor_similarity(matrix: sparse.csr_matrix, columns: np.ndarray, seed: int 
     return factors / np.maximum(np.linalg.norm(factors, axis=1, keepdims=True), 1e-9)
 
 
-def _cf_neighbours(matrix: sparse.csr_matrix, k: int, seed: int) -> sparse.csr_matrix:
+def _cf_neighbours(matrix: sparse.csr_matrix, k: int, factors: np.ndarray | None) -> sparse.csr_matrix:
     """The k strongest weights of each item's row, by size: EASE's negative weights matter as much as its positive
     ones (a sum over a person's history without them overrates what is merely popular)."""
     n_items = matrix.shape[1]
     columns = np.flatnonzero(np.asarray(matrix.getnnz(axis=0)).ravel() > 0)
     if len(columns) < 2:
         return sparse.csr_matrix((n_items, n_items), dtype=np.float32)
-    if len(columns) <= EASE_MAX_ITEMS:
+    if factors is None:
         dense = ease_weights(matrix, columns)
     else:
-        factors = factor_similarity(matrix, columns, seed)
         dense, k = None, MF_NEIGHBOURS
     rows, cols, data = [], [], []
     for start in range(0, len(columns), 2048):
@@ -164,15 +167,79 @@ def _cf_neighbours(matrix: sparse.csr_matrix, k: int, seed: int) -> sparse.csr_m
     )
 
 
+def ease_across_domains(matrix: sparse.csr_matrix, columns: np.ndarray, domains: np.ndarray) -> np.ndarray:
+    """EASE for each domain's items from the other domains' only: rows are inputs, columns targets, and an item never
+    weighs on its own domain. One ridge regression per domain, with EASE's ridge."""
+    binary = (matrix[:, columns] > 0).astype(np.float32)
+    gram = np.asarray((binary.T @ binary).todense(), dtype=np.float64)
+    people = int((np.asarray(matrix.getnnz(axis=1)).ravel() > 0).sum())
+    ridge = EASE_RIDGE_PER_USER * max(people, 1)
+    weights = np.zeros(gram.shape, dtype=np.float32)
+    for domain in np.unique(domains):
+        target = np.flatnonzero(domains == domain)
+        source = np.flatnonzero(domains != domain)
+        if len(source) == 0:
+            continue
+        inputs = gram[np.ix_(source, source)]
+        inputs[np.diag_indices_from(inputs)] += ridge
+        weights[np.ix_(source, target)] = np.linalg.solve(inputs, gram[np.ix_(source, target)])
+    return weights
+
+
+def _top_by_size(dense: np.ndarray, rows: np.ndarray, columns: np.ndarray, k: int, n_items: int) -> sparse.csr_matrix:
+    """The k largest weights of each row by size, as an item x item matrix over the catalog (`rows` and `columns`
+    are the catalog ids of the dense block's rows and columns)."""
+    width = min(k, dense.shape[1] - 1)
+    top = np.argpartition(-np.abs(dense), width, axis=1)[:, :width]
+    values = np.take_along_axis(dense, top, axis=1)
+    keep = values != 0
+    return sparse.csr_matrix(
+        (values[keep], (np.repeat(rows, keep.sum(axis=1)), columns[top[keep]])),
+        shape=(n_items, n_items),
+        dtype=np.float32,
+    )
+
+
+def _cf_cross_neighbours(
+    matrix: sparse.csr_matrix, domains: np.ndarray, k: int, factors: np.ndarray | None
+) -> sparse.csr_matrix:
+    """The strongest weights of each item on other domains' items: EASE across domains while the catalog fits in
+    memory (k per target domain), factor similarity to other domains' items above (`factors`, over the engaged
+    items; MF_NEIGHBOURS per item)."""
+    n_items = matrix.shape[1]
+    columns = np.flatnonzero(np.asarray(matrix.getnnz(axis=0)).ravel() > 0)
+    engaged_domains = domains[columns]
+    if len(columns) < 2 or len(set(engaged_domains.tolist())) < 2:
+        return sparse.csr_matrix((n_items, n_items), dtype=np.float32)
+    lists = sparse.csr_matrix((n_items, n_items), dtype=np.float32)
+    if factors is None:
+        # Kept per target domain: a domain tab ranks one domain, and an overall cut would leave a small domain a few
+        # of each item's weights.
+        dense = ease_across_domains(matrix, columns, engaged_domains)
+        for domain in np.unique(engaged_domains):
+            target = np.flatnonzero(engaged_domains == domain)
+            lists = lists + _top_by_size(dense[:, target], columns, columns[target], k, n_items)
+        return lists
+    for start in range(0, len(columns), 2048):
+        block = factors[start : start + 2048] @ factors.T
+        block[engaged_domains[start : start + 2048, None] == engaged_domains[None, :]] = 0.0
+        lists = lists + _top_by_size(block, columns[start : start + 2048], columns, MF_NEIGHBOURS, n_items)
+    return lists
+
+
 def neighbour_lists(matrix: sparse.csr_matrix, domains: np.ndarray, *, seed: int = 0) -> dict[str, sparse.csr_matrix]:
     """Per kind, an item x item matrix whose row i holds i's neighbours and their scores (top-k per row)."""
     similarity = cosine_similarity(matrix)
+    # Above EASE's size, both collaborative kinds come from one factor model.
+    engaged = np.flatnonzero(np.asarray(matrix.getnnz(axis=0)).ravel() > 0)
+    factors = factor_similarity(matrix, engaged, seed) if len(engaged) > EASE_MAX_ITEMS else None
     return {
         COSINE: top_per_row(similarity, NEIGHBOURS[COSINE]),
         CROSS: top_per_row(
             similarity, NEIGHBOURS[CROSS], allowed=lambda row, columns: domains[columns] != domains[row]
         ),
-        CF: _cf_neighbours(matrix, NEIGHBOURS[CF], seed),
+        CF: _cf_neighbours(matrix, NEIGHBOURS[CF], factors),
+        CF_CROSS: _cf_cross_neighbours(matrix, domains, NEIGHBOURS[CF_CROSS], factors),
     }
 
 

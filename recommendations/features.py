@@ -1,6 +1,6 @@
 """What the ranker knows about each candidate, as one number per signal (pure numpy)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -42,6 +42,8 @@ class Evidence:
     # What the collaborative model ranks highest for this person anywhere, and how strongly (0..1).
     taste: Facts | None = None
     taste_weights: np.ndarray | None = None
+    # The collaborative model fitted for domains the person never used (collaborative.CF_CROSS).
+    cf_cross: dict[int, float] = field(default_factory=dict)
 
 
 def history_trust(model: InterestModel) -> float:
@@ -91,6 +93,21 @@ def _scaled(values: dict[int, float], ids: np.ndarray) -> np.ndarray:
     return np.clip(raw / best, 0.0, None) if best > 0 else np.zeros(len(ids), dtype=np.float32)
 
 
+def away_from_history(facts: Facts, liked: Facts) -> np.ndarray:
+    """Per candidate: is it in a domain the person's history never touched (the new-domain situation)?"""
+    return ~np.isin(facts.domains, list(set(liked.domains.tolist())))
+
+
+def _collaborative_model(facts: Facts, evidence: Evidence) -> np.ndarray:
+    """The collaborative model's score: in a domain the history never touched, the model fitted to predict a domain
+    from the others (scaled among those candidates), elsewhere the one fitted on everything."""
+    scores = _scaled(evidence.cf, facts.ids)
+    away = away_from_history(facts, evidence.liked)
+    if evidence.cf_cross and away.any():
+        scores[away] = _scaled(evidence.cf_cross, facts.ids[away])
+    return scores
+
+
 def compute(
     facts: Facts,
     *,
@@ -121,7 +138,7 @@ def compute(
     for name in ("collab", "collab_cross"):
         raw = np.array([getattr(evidence, name).get(int(item), 0.0) for item in facts.ids], dtype=np.float32)
         values[name] = collaborative.evidence_scaled(raw, COLLAB_HALF_TRUST) * trust
-    values["cf"] = _scaled(evidence.cf, facts.ids) * trust
+    values["cf"] = _collaborative_model(facts, evidence) * trust
     values["people"] = _scaled(evidence.people, facts.ids)
     values["popularity"] = facts.popularity.astype(np.float32)
     values["trending"] = facts.trending.astype(np.float32)

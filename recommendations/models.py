@@ -78,6 +78,7 @@ class CoEngagement(models.Model):
         COSINE = "cosine", "co-engagement"
         CROSS = "cross", "co-engagement across domains"
         CF = "cf", "collaborative model (EASE or factors)"
+        CF_CROSS = "cf_cross", "collaborative model across domains"
 
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.COSINE)
     item = models.ForeignKey("content.Item", on_delete=models.CASCADE, related_name="+")

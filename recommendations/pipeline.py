@@ -21,7 +21,12 @@ MAX_INTERESTS = 5
 ANN_PER_INTEREST = 60
 QUERY_CANDIDATES = 120
 CROSS_DOMAIN_PER_INTEREST = 20
-NEIGHBOUR_LIMITS = {collaborative.COSINE: 100, collaborative.CROSS: 50, collaborative.CF: 100}
+NEIGHBOUR_LIMITS = {
+    collaborative.COSINE: 100,
+    collaborative.CROSS: 50,
+    collaborative.CF: 100,
+    collaborative.CF_CROSS: 100,
+}
 PEOPLE_NEAREST = 30
 PEOPLE_CANDIDATES = 100
 POPULAR_PER_DOMAIN = 15
@@ -110,6 +115,16 @@ def _taste(anchors, cf_scores: dict[int, float], scope: Scope, sources: Sources)
     return facts, weights / max(float(weights.max(initial=0.0)), 1e-9)
 
 
+def _model_anchors(found, away: np.ndarray, facts: Facts) -> dict[int, int]:
+    """Which liked item weighed most in each candidate's collaborative-model score, from the model that scored it."""
+    anchors = dict(found.get(collaborative.CF, ({}, {}))[1])
+    across = found.get(collaborative.CF_CROSS, ({}, {}))[1]
+    for item in facts.ids[away]:
+        if int(item) in across:
+            anchors[int(item)] = across[int(item)]
+    return anchors
+
+
 def candidates(person: Person, request: Request, sources: Sources) -> Candidates:
     """Gather the pool from every source, look the items up and compute each one's features and situation."""
     model = person.model
@@ -141,7 +156,7 @@ def candidates(person: Person, request: Request, sources: Sources) -> Candidates
         else:
             found = sources.neighbours(anchors, limits=NEIGHBOUR_LIMITS, scope=scope) if anchors else {}
         neighbour_scores = {kind: found.get(kind, ({}, {}))[0] for kind in NEIGHBOUR_LIMITS}
-        for kind in (collaborative.COSINE, collaborative.CF, collaborative.CROSS):
+        for kind in (collaborative.COSINE, collaborative.CF, collaborative.CROSS, collaborative.CF_CROSS):
             add(neighbour_scores[kind], "collaborative")
         taste, taste_weights = _taste(anchors, neighbour_scores[collaborative.CF], scope, sources)
     with stage("candidates_people"):
@@ -168,6 +183,7 @@ def candidates(person: Person, request: Request, sources: Sources) -> Candidates
         collab=neighbour_scores[collaborative.COSINE],
         collab_cross=neighbour_scores[collaborative.CROSS],
         cf=neighbour_scores[collaborative.CF],
+        cf_cross=neighbour_scores[collaborative.CF_CROSS],
         people=people,
         liked=liked,
         taste=taste,
@@ -195,7 +211,7 @@ def candidates(person: Person, request: Request, sources: Sources) -> Candidates
         anchors={
             "collab": found.get(collaborative.COSINE, ({}, {}))[1],
             "collab_cross": found.get(collaborative.CROSS, ({}, {}))[1],
-            "cf": found.get(collaborative.CF, ({}, {}))[1],
+            "cf": _model_anchors(found, features.away_from_history(facts, liked), facts),
         },
     )
 
@@ -212,8 +228,9 @@ def feed(person: Person, request: Request, sources: Sources, ranker: ranking.Ran
         contributions = ranker.contribution_matrix(found.values, found.situations)
         scores = np.round(contributions.sum(axis=1), 4)
     explore = request.explore
-    if request.query_vector is not None:
-        # Someone who asked for something wants it; the explore setting still applies, at half strength.
+    if request.query_vector is not None or request.scope.domain is not None:
+        # Someone who asked for something (in words, or by opening a domain's tab) wants it; the explore setting still
+        # applies, at half strength.
         explore *= 0.5
     with stage("diversity"):
         order = ranking.diversify(

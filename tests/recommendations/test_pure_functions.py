@@ -301,3 +301,51 @@ def test_a_reason_names_what_set_the_item_apart_not_what_every_candidate_shares(
 
     assert shared == ("Because you liked Hubble's Deepest Field", "liked")
     assert unaware == ("New in Books", "fresh"), "with no other candidates to compare, freshness is the largest"
+
+
+def test_ease_across_domains_predicts_a_domain_from_the_others_only():
+    from scipy import sparse
+
+    # Items 0-1 are books, 2-3 movies. People who liked book 0 liked movie 2; people who liked book 1 liked movie 3.
+    rows = [(person, item) for person in range(6) for item in ((0, 2) if person < 3 else (1, 3))]
+    users, items = zip(*rows, strict=True)
+    matrix = sparse.csr_matrix((np.ones(len(rows)), (users, items)), shape=(6, 4))
+    domains = np.array(["books", "books", "movies", "movies"], dtype=object)
+
+    weights = collaborative.ease_across_domains(matrix, np.arange(4), domains)
+
+    assert weights[0, 2] > weights[0, 3] and weights[1, 3] > weights[1, 2]
+    # An item never weighs on its own domain: a newcomer to that domain has nothing there.
+    assert weights[0, 1] == weights[2, 3] == weights[0, 0] == 0
+
+
+def test_a_candidate_in_a_domain_the_history_never_touched_is_scored_by_the_model_fitted_for_it():
+    liked = Facts(
+        ids=np.array([1]),
+        vectors=np.zeros((1, 2), dtype=np.float32),
+        domains=np.array(["books"], dtype=object),
+        popularity=np.zeros(1, dtype=np.float32),
+        trending=np.zeros(1, dtype=np.float32),
+        engagement=np.ones(1, dtype=np.float32),
+        published=np.zeros(1),
+        active=np.ones(1, dtype=bool),
+    )
+    candidates = Facts(
+        ids=np.array([10, 20, 30]),
+        vectors=np.zeros((3, 2), dtype=np.float32),
+        domains=np.array(["books", "movies", "movies"], dtype=object),
+        popularity=np.zeros(3, dtype=np.float32),
+        trending=np.zeros(3, dtype=np.float32),
+        engagement=np.ones(3, dtype=np.float32),
+        published=np.zeros(3),
+        active=np.ones(3, dtype=bool),
+    )
+    evidence = features.Evidence(
+        collab={}, collab_cross={}, cf={10: 2.0, 20: 4.0}, people={}, liked=liked, cf_cross={20: 1.0, 30: 3.0}
+    )
+
+    scores = features._collaborative_model(candidates, evidence)
+
+    # The book keeps the model fitted on everything (scaled among all candidates); the films take the one fitted
+    # across domains, scaled among themselves.
+    assert scores.tolist() == pytest.approx([0.5, 1 / 3, 1.0])
