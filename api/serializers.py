@@ -211,7 +211,10 @@ class FeedParamsSerializer(PageParamsSerializer):
         help_text="Free text: what to look for.",
     )
     explore = serializers.FloatField(
-        required=False, min_value=0, max_value=1, help_text="0 keeps to known interests, 1 explores; default: profile."
+        required=False,
+        min_value=0,
+        max_value=1,
+        help_text="0 keeps to known interests, 1 explores; default: profile. With q or domain, it applies at half strength.",
     )
     exclude_seen = serializers.BooleanField(required=False, default=True)
 
