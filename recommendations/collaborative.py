@@ -139,32 +139,49 @@ def factor_similarity(matrix: sparse.csr_matrix, columns: np.ndarray, seed: int 
     return factors / np.maximum(np.linalg.norm(factors, axis=1, keepdims=True), 1e-9)
 
 
-def _cf_neighbours(matrix: sparse.csr_matrix, k: int, factors: np.ndarray | None) -> sparse.csr_matrix:
+def _strongest(block: np.ndarray, rows: np.ndarray, columns: np.ndarray, k: int) -> tuple[np.ndarray, ...]:
+    """The k largest weights of each row of a dense block by size, as (rows, columns, weights) in catalog ids (`rows`
+    and `columns` name the block's rows and columns)."""
+    width = min(k, block.shape[1] - 1)
+    top = np.argpartition(-np.abs(block), width, axis=1)[:, :width]
+    values = np.take_along_axis(block, top, axis=1)
+    keep = values != 0
+    return np.repeat(rows, keep.sum(axis=1)), columns[top[keep]], values[keep]
+
+
+def _as_lists(parts: list[tuple[np.ndarray, ...]], n_items: int) -> sparse.csr_matrix:
+    if not parts:
+        return sparse.csr_matrix((n_items, n_items), dtype=np.float32)
+    rows, columns, values = (np.concatenate(part) for part in zip(*parts, strict=True))
+    return sparse.csr_matrix((values, (rows, columns)), shape=(n_items, n_items), dtype=np.float32)
+
+
+def _factor_neighbours(factors: np.ndarray, columns: np.ndarray, domains: np.ndarray | None) -> list[tuple]:
+    """Each engaged item's MF_NEIGHBOURS most similar items by their factors, 2048 rows at a time; with `domains`,
+    only items of other domains."""
+    parts = []
+    for start in range(0, len(columns), 2048):
+        block = factors[start : start + 2048] @ factors.T
+        if domains is None:
+            block[np.arange(len(block)), np.arange(start, start + len(block))] = 0.0
+        else:
+            block[domains[start : start + 2048, None] == domains[None, :]] = 0.0
+        parts.append(_strongest(block, columns[start : start + 2048], columns, MF_NEIGHBOURS))
+    return parts
+
+
+def _cf_neighbours(matrix: sparse.csr_matrix, columns: np.ndarray, k: int, factors: np.ndarray | None) -> list[tuple]:
     """The k strongest weights of each item's row, by size: EASE's negative weights matter as much as its positive
     ones (a sum over a person's history without them overrates what is merely popular)."""
-    n_items = matrix.shape[1]
-    columns = np.flatnonzero(np.asarray(matrix.getnnz(axis=0)).ravel() > 0)
     if len(columns) < 2:
-        return sparse.csr_matrix((n_items, n_items), dtype=np.float32)
-    if factors is None:
-        dense = ease_weights(matrix, columns)
-    else:
-        dense, k = None, MF_NEIGHBOURS
-    rows, cols, data = [], [], []
-    for start in range(0, len(columns), 2048):
-        block = dense[start : start + 2048] if dense is not None else factors[start : start + 2048] @ factors.T
-        if dense is None:
-            block[np.arange(len(block)), np.arange(start, start + len(block))] = 0.0
-        width = min(k, block.shape[1] - 1)
-        top = np.argpartition(-np.abs(block), width, axis=1)[:, :width]
-        values = np.take_along_axis(block, top, axis=1)
-        keep = values != 0
-        rows.append(np.repeat(columns[start : start + len(block)], keep.sum(axis=1)))
-        cols.append(columns[top[keep]])
-        data.append(values[keep])
-    return sparse.csr_matrix(
-        (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))), shape=(n_items, n_items), dtype=np.float32
-    )
+        return []
+    if factors is not None:
+        return _factor_neighbours(factors, columns, None)
+    dense = ease_weights(matrix, columns)
+    return [
+        _strongest(dense[start : start + 2048], columns[start : start + 2048], columns, k)
+        for start in range(0, len(columns), 2048)
+    ]
 
 
 def ease_across_domains(matrix: sparse.csr_matrix, columns: np.ndarray, domains: np.ndarray) -> np.ndarray:
@@ -186,60 +203,40 @@ def ease_across_domains(matrix: sparse.csr_matrix, columns: np.ndarray, domains:
     return weights
 
 
-def _top_by_size(dense: np.ndarray, rows: np.ndarray, columns: np.ndarray, k: int, n_items: int) -> sparse.csr_matrix:
-    """The k largest weights of each row by size, as an item x item matrix over the catalog (`rows` and `columns`
-    are the catalog ids of the dense block's rows and columns)."""
-    width = min(k, dense.shape[1] - 1)
-    top = np.argpartition(-np.abs(dense), width, axis=1)[:, :width]
-    values = np.take_along_axis(dense, top, axis=1)
-    keep = values != 0
-    return sparse.csr_matrix(
-        (values[keep], (np.repeat(rows, keep.sum(axis=1)), columns[top[keep]])),
-        shape=(n_items, n_items),
-        dtype=np.float32,
-    )
-
-
 def _cf_cross_neighbours(
-    matrix: sparse.csr_matrix, domains: np.ndarray, k: int, factors: np.ndarray | None
-) -> sparse.csr_matrix:
-    """The strongest weights of each item on other domains' items: EASE across domains while the catalog fits in
-    memory (k per target domain), factor similarity to other domains' items above (`factors`, over the engaged
-    items; MF_NEIGHBOURS per item)."""
-    n_items = matrix.shape[1]
-    columns = np.flatnonzero(np.asarray(matrix.getnnz(axis=0)).ravel() > 0)
-    engaged_domains = domains[columns]
-    if len(columns) < 2 or len(set(engaged_domains.tolist())) < 2:
-        return sparse.csr_matrix((n_items, n_items), dtype=np.float32)
-    lists = sparse.csr_matrix((n_items, n_items), dtype=np.float32)
-    if factors is None:
-        # Kept per target domain: a domain tab ranks one domain, and an overall cut would leave a small domain a few
-        # of each item's weights.
-        dense = ease_across_domains(matrix, columns, engaged_domains)
-        for domain in np.unique(engaged_domains):
-            target = np.flatnonzero(engaged_domains == domain)
-            lists = lists + _top_by_size(dense[:, target], columns, columns[target], k, n_items)
-        return lists
-    for start in range(0, len(columns), 2048):
-        block = factors[start : start + 2048] @ factors.T
-        block[engaged_domains[start : start + 2048, None] == engaged_domains[None, :]] = 0.0
-        lists = lists + _top_by_size(block, columns[start : start + 2048], columns, MF_NEIGHBOURS, n_items)
-    return lists
+    matrix: sparse.csr_matrix, columns: np.ndarray, domains: np.ndarray, k: int, factors: np.ndarray | None
+) -> list[tuple]:
+    """The strongest weights of each item on other domains' items (`domains` of the engaged `columns`): EASE across
+    domains while the catalog fits in memory, k per target domain (a domain tab ranks one domain, and an overall cut
+    would leave a small domain a few of each item's weights); factor similarity to other domains' items above."""
+    if len(columns) < 2 or len(set(domains.tolist())) < 2:
+        return []
+    if factors is not None:
+        return _factor_neighbours(factors, columns, domains)
+    dense = ease_across_domains(matrix, columns, domains)
+    parts = []
+    for domain in np.unique(domains):
+        target = np.flatnonzero(domains == domain)
+        parts.append(_strongest(dense[:, target], columns, columns[target], k))
+    return parts
 
 
 def neighbour_lists(matrix: sparse.csr_matrix, domains: np.ndarray, *, seed: int = 0) -> dict[str, sparse.csr_matrix]:
     """Per kind, an item x item matrix whose row i holds i's neighbours and their scores (top-k per row)."""
     similarity = cosine_similarity(matrix)
-    # Above EASE's size, both collaborative kinds come from one factor model.
+    n_items = matrix.shape[1]
     engaged = np.flatnonzero(np.asarray(matrix.getnnz(axis=0)).ravel() > 0)
+    # Above EASE's size, both collaborative kinds come from one factor model.
     factors = factor_similarity(matrix, engaged, seed) if len(engaged) > EASE_MAX_ITEMS else None
     return {
         COSINE: top_per_row(similarity, NEIGHBOURS[COSINE]),
         CROSS: top_per_row(
             similarity, NEIGHBOURS[CROSS], allowed=lambda row, columns: domains[columns] != domains[row]
         ),
-        CF: _cf_neighbours(matrix, NEIGHBOURS[CF], factors),
-        CF_CROSS: _cf_cross_neighbours(matrix, domains, NEIGHBOURS[CF_CROSS], factors),
+        CF: _as_lists(_cf_neighbours(matrix, engaged, NEIGHBOURS[CF], factors), n_items),
+        CF_CROSS: _as_lists(
+            _cf_cross_neighbours(matrix, engaged, domains[engaged], NEIGHBOURS[CF_CROSS], factors), n_items
+        ),
     }
 
 

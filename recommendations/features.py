@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from recommendations import collaborative
+from recommendations import collaborative, situations
 from recommendations.interests import InterestModel
 from recommendations.sources import Facts
 
@@ -93,16 +93,11 @@ def _scaled(values: dict[int, float], ids: np.ndarray) -> np.ndarray:
     return np.clip(raw / best, 0.0, None) if best > 0 else np.zeros(len(ids), dtype=np.float32)
 
 
-def away_from_history(facts: Facts, liked: Facts) -> np.ndarray:
-    """Per candidate: is it in a domain the person's history never touched (the new-domain situation)?"""
-    return ~np.isin(facts.domains, list(set(liked.domains.tolist())))
-
-
 def _collaborative_model(facts: Facts, evidence: Evidence) -> np.ndarray:
     """The collaborative model's score: in a domain the history never touched, the model fitted to predict a domain
     from the others (scaled among those candidates), elsewhere the one fitted on everything."""
     scores = _scaled(evidence.cf, facts.ids)
-    away = away_from_history(facts, evidence.liked)
+    away = situations.in_new_domain(facts, set(evidence.liked.domains.tolist()))
     if evidence.cf_cross and away.any():
         scores[away] = _scaled(evidence.cf_cross, facts.ids[away])
     return scores

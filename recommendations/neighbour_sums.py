@@ -8,11 +8,9 @@ reads it and sums live only when the stored sums are from an older build of the 
 (DatabaseSources.neighbours).
 """
 
-from recommendations.sources import Scope
+from recommendations.pipeline import NEIGHBOUR_LIMITS
+from recommendations.sources import NeighbourLists, Scope
 from recommendations.sources.database import DatabaseSources, neighbours_build
-
-# Summed neighbour lists per kind, as the pipeline's collaborative sources return them.
-Found = dict[str, tuple[dict[int, float], dict[int, int]]]
 
 
 def current_build() -> int | None:
@@ -28,12 +26,13 @@ def _current(build: int | None) -> bool:
     return build is None if first is None else build is not None and build >= first
 
 
-def compute(anchors: dict[int, float], limits: dict[str, int], *, build: int | None) -> dict:
-    """The summed lists over the whole catalog, as stored: best first, with the build they were summed from."""
-    found = DatabaseSources().neighbours(anchors, limits=limits, scope=Scope()) if anchors else {}
+def compute(anchors: dict[int, float], *, build: int | None) -> dict:
+    """The summed lists over the whole catalog, to the pipeline's lengths, as stored: best first, with the build
+    they were summed from."""
+    found = DatabaseSources().neighbours(anchors, limits=NEIGHBOUR_LIMITS, scope=Scope()) if anchors else {}
     return {
         "build": build,
-        "limits": dict(limits),
+        "limits": dict(NEIGHBOUR_LIMITS),
         "lists": {
             kind: [[item, score, anchors_of[item]] for item, score in scores.items()]
             for kind, (scores, anchors_of) in found.items()
@@ -41,9 +40,9 @@ def compute(anchors: dict[int, float], limits: dict[str, int], *, build: int | N
     }
 
 
-def usable(stored: dict | None, limits: dict[str, int]) -> Found | None:
-    """The stored sums, when they were summed from the lists serving reads now and to the same lengths."""
-    if not stored or stored.get("limits") != limits or not _current(stored.get("build")):
+def usable(stored: dict | None) -> NeighbourLists | None:
+    """The stored sums, when they were summed from the lists serving reads now and to the pipeline's lengths."""
+    if not stored or stored.get("limits") != NEIGHBOUR_LIMITS or not _current(stored.get("build")):
         return None
     lists = stored.get("lists", {})
     return {
@@ -51,5 +50,5 @@ def usable(stored: dict | None, limits: dict[str, int]) -> Found | None:
             {int(item): score for item, score, _ in lists.get(kind, [])},
             {int(item): int(anchor) for item, _, anchor in lists.get(kind, [])},
         )
-        for kind in limits
+        for kind in NEIGHBOUR_LIMITS
     }

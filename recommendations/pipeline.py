@@ -13,7 +13,7 @@ import numpy as np
 from recommendations import collaborative, features, ranking, situations
 from recommendations.explain import Context, explain
 from recommendations.interests import InterestModel
-from recommendations.sources import Facts, Scope, Sources
+from recommendations.sources import Facts, NeighbourLists, Scope, Sources
 from recommendations.timing import stage
 
 # Pool sizes per source.
@@ -56,7 +56,7 @@ class Person:
     feedback: dict[int, tuple[str, float | None]] = field(default_factory=dict)
     preferred_domains: frozenset[str] = frozenset()
     # The history's summed neighbour lists over the whole catalog, where the worker stored them (None: sum now).
-    neighbours: dict[str, tuple[dict[int, float], dict[int, int]]] | None = None
+    neighbours: NeighbourLists | None = None
 
 
 @dataclass(frozen=True)
@@ -199,8 +199,9 @@ def candidates(person: Person, request: Request, sources: Sources) -> Candidates
             preferred_domains=person.preferred_domains,
             centres=sources.domain_centres() if len(liked) else {},
         )
+        history_domains = set(liked.domains.tolist())
         situation = situations.assign(
-            positive_items=len(model.positive_items), history_domains=set(liked.domains.tolist()), facts=facts
+            positive_items=len(model.positive_items), history_domains=history_domains, facts=facts
         )
     return Candidates(
         facts=facts,
@@ -211,7 +212,7 @@ def candidates(person: Person, request: Request, sources: Sources) -> Candidates
         anchors={
             "collab": found.get(collaborative.COSINE, ({}, {}))[1],
             "collab_cross": found.get(collaborative.CROSS, ({}, {}))[1],
-            "cf": _model_anchors(found, features.away_from_history(facts, liked), facts),
+            "cf": _model_anchors(found, situations.in_new_domain(facts, history_domains), facts),
         },
     )
 

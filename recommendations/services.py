@@ -14,7 +14,7 @@ from pgvector import HalfVector
 from content.embedding import get_encoder, to_array
 from content.enqueue import enqueue_on_commit, send
 from content.models import Interaction, Item, Profile
-from recommendations import collaborative, fitting, neighbour_sums, pipeline, signals
+from recommendations import collaborative, fitting, neighbour_sums, signals
 from recommendations.dataset import Dataset, build
 from recommendations.interests import (
     Event,
@@ -25,7 +25,7 @@ from recommendations.interests import (
     domain_scores,
 )
 from recommendations.models import CoEngagement, Interest, InterestProfile, RankerWeights
-from recommendations.sources import Scope
+from recommendations.sources import NeighbourLists, Scope
 from recommendations.sources.database import DatabaseSources, binary_cursor, halfvecs
 
 AFFINITY_TOP_ITEMS = 5
@@ -114,7 +114,7 @@ def interests_refresh(*, user_id: int) -> InterestProfile | None:
             "positive_items": {str(item): weight for item, weight in model.positive_items.items()},
             "positive_count": len(model.positive_items),
             "negative_count": len(model.negative_items),
-            "neighbour_sums": neighbour_sums.compute(model.positive_items, pipeline.NEIGHBOUR_LIMITS, build=build),
+            "neighbour_sums": neighbour_sums.compute(model.positive_items, build=build),
         },
     )
     profile.interests.all().delete()
@@ -173,7 +173,7 @@ ORDER BY i.weight DESC, i.id
 """
 
 
-def load_interests(*, user_id: int) -> tuple[InterestModel, neighbour_sums.Found | None]:
+def load_interests(*, user_id: int) -> tuple[InterestModel, NeighbourLists | None]:
     """The stored interest model, and its summed neighbour lists where they are from the lists serving reads."""
     with binary_cursor() as cursor:
         cursor.execute(_INTERESTS_SQL, {"user": user_id}, binary=True)
@@ -191,7 +191,7 @@ def load_interests(*, user_id: int) -> tuple[InterestModel, neighbour_sums.Found
         negative=halfvecs([negative])[0] if negative is not None else None,
         positive_items={int(item): weight for item, weight in positive_items.items()},
     )
-    return model, neighbour_sums.usable(sums, pipeline.NEIGHBOUR_LIMITS)
+    return model, neighbour_sums.usable(sums)
 
 
 _WEIGHT_SQL, _WEIGHT_PARAMS = signals.sql_weight()
@@ -310,7 +310,7 @@ def neighbour_sums_refresh(batch: int = 500) -> int:
         chunk = list(profiles[start : start + batch])
         for profile in chunk:
             anchors = {int(item): weight for item, weight in profile.positive_items.items()}
-            profile.neighbour_sums = neighbour_sums.compute(anchors, pipeline.NEIGHBOUR_LIMITS, build=build)
+            profile.neighbour_sums = neighbour_sums.compute(anchors, build=build)
         # bulk_update leaves computed_at alone: the person's cached feeds stay until their own inputs change.
         InterestProfile.objects.bulk_update(chunk, ["neighbour_sums"])
         done += len(chunk)

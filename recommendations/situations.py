@@ -18,6 +18,11 @@ SITUATIONS = (LONG_HISTORY, SHORT_HISTORY, WORDS_ONLY, NEW_DOMAIN, NEW_ITEM)
 SHORT_HISTORY_ITEMS = 5
 
 
+def in_new_domain(facts: Facts, history_domains: set[str]) -> np.ndarray:
+    """Per candidate: is it in a domain the person's history never touched?"""
+    return ~np.isin(facts.domains, list(history_domains))
+
+
 def assign(*, positive_items: int, history_domains: set[str], facts: Facts) -> np.ndarray:
     """Situation index per candidate. Someone with no history is always words-only (bio, query or nothing);
     otherwise an untouched item is new, then a domain without history is new, then history length decides."""
@@ -26,6 +31,6 @@ def assign(*, positive_items: int, history_domains: set[str], facts: Facts) -> n
         return np.full(n, SITUATIONS.index(WORDS_ONLY))
     base = SITUATIONS.index(SHORT_HISTORY if positive_items <= SHORT_HISTORY_ITEMS else LONG_HISTORY)
     result = np.full(n, base)
-    result[~np.isin(facts.domains, list(history_domains))] = SITUATIONS.index(NEW_DOMAIN)
+    result[in_new_domain(facts, history_domains)] = SITUATIONS.index(NEW_DOMAIN)
     result[facts.engagement == 0] = SITUATIONS.index(NEW_ITEM)
     return result

@@ -53,13 +53,15 @@ class Scope:
     within: frozenset[int] | None = None
 
 
+# Per neighbour-list kind: summed scores of the best items, and the anchor that contributed most to each.
+NeighbourLists = dict[str, tuple[dict[int, float], dict[int, int]]]
+
+
 class Sources(Protocol):
     def nearest(self, vectors: list[np.ndarray], *, k: int, scope: Scope) -> list[int]:
         """The k items closest by cosine to each vector, concatenated in order."""
 
-    def neighbours(
-        self, anchors: dict[int, float], *, limits: dict[str, int], scope: Scope
-    ) -> dict[str, tuple[dict[int, float], dict[int, int]]]:
+    def neighbours(self, anchors: dict[int, float], *, limits: dict[str, int], scope: Scope) -> NeighbourLists:
         """Per neighbour-list kind: summed anchor weight x neighbour score of the best `limit` items, and the
         anchor that contributed most to each."""
 
