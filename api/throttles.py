@@ -3,7 +3,7 @@
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, BaseThrottle, UserRateThrottle
 
-from web.ratelimit import client_ip, rate_limit_hit
+from platform_site.ratelimit import client_ip, rate_limit_hit
 
 
 class _RatesFromSettings:

@@ -169,7 +169,7 @@ AXES_RESET_ON_SUCCESS = True
 # login lockouts) keys on the address the outermost trusted proxy saw; with 0 the header is ignored, so a client cannot
 # pick a new address per request.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "web.ratelimit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "platform_site.ratelimit.client_ip"
 AXES_LOCKOUT_TEMPLATE = "429.html"
 
 # Rate limits on what runs the embedding model on demand or sends mail, shared by the website and the API:
@@ -180,7 +180,7 @@ RATE_LIMITS = {
     "bio": env("RATE_LIMIT_BIO", default="20/hour") or None,  # bio changes, per user
     "password_reset": env("RATE_LIMIT_PASSWORD_RESET", default="5/hour") or None,  # reset emails asked, per address
 }
-RATELIMIT_IP_META_KEY = "web.ratelimit.client_ip"
+RATELIMIT_IP_META_KEY = "platform_site.ratelimit.client_ip"
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@localhost")

@@ -3,7 +3,7 @@ from datetime import timedelta
 from django import template
 
 from content.selectors import domain_list
-from web.ratelimit import wait_in_words
+from platform_site.ratelimit import wait_in_words
 
 register = template.Library()
 

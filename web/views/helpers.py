@@ -3,7 +3,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from web.ratelimit import rate_limit_hit, wait_in_words
+from platform_site.ratelimit import rate_limit_hit, wait_in_words
 
 
 def redirect_back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
