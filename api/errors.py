@@ -1,4 +1,4 @@
-"""One error shape for the whole API: {"error": {"code", "message", "fields"}}."""
+"""The API's exception handler: every error, expected or not, leaves in the one shape of `error_body`."""
 
 import logging
 
@@ -11,6 +11,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from platform_site.errors import error_body
 from platform_site.middleware import (
     DATABASE_DOWN,
     RETRY_AFTER_SECONDS,
@@ -40,10 +41,6 @@ class ServiceUnavailable(exceptions.APIException):
     default_detail = SERVICE_UNAVAILABLE_MESSAGE
     default_code = "service_unavailable"
     wait = RETRY_AFTER_SECONDS
-
-
-def error_body(code: str, message: str, fields: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
 def _first_message(detail) -> str:

@@ -7,6 +7,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
 
+from platform_site.errors import error_body
+
 logger = logging.getLogger(__name__)
 
 # Django's wrappers, and psycopg's own for the recommender's raw cursors (binary vector reads on Django's connection).
@@ -39,8 +41,6 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, DATABASE_DOWN):
             return None
-        from api.errors import error_body  # api.errors imports this module
-
         log_database_down(request, exception)
         if request.path.startswith("/api/"):
             response = JsonResponse(error_body("service_unavailable", SERVICE_UNAVAILABLE_MESSAGE), status=503)
