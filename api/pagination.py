@@ -13,6 +13,20 @@ class PagePagination(PageNumberPagination):
         return settings.API_MAX_PAGE_SIZE
 
 
+def paginated(serializer_class: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The page envelope PagePagination wraps around a list, for the schema."""
+    return type(
+        f"Paginated{serializer_class.__name__.removesuffix('Serializer')}List",
+        (serializers.Serializer,),
+        {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer_class(many=True),
+        },
+    )
+
+
 MAX_FEED_OFFSET = 10_000
 
 

@@ -2,7 +2,7 @@
 
 from drf_spectacular.utils import OpenApiResponse
 
-from api.serializers import ErrorSerializer
+from api.serializers.errors import ErrorSerializer
 
 _DESCRIPTIONS = {
     400: "Invalid input; `fields` says which and why.",

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from api import services
 from api.schema import errors
-from api.serializers import TokenRequestSerializer, TokenSerializer
+from api.serializers.auth import TokenRequestSerializer, TokenSerializer
 from api.throttles import AuthTokenThrottle
 
 

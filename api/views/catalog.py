@@ -7,20 +7,18 @@ from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.pagination import PagePagination
+from api.pagination import PagePagination, paginated
 from api.permissions import IsStaffOrReadOnly
 from api.schema import errors
-from api.serializers import (
+from api.serializers.catalog import (
     DomainSerializer,
     ItemInputSerializer,
     ItemListFiltersSerializer,
     ItemSerializer,
     ItemUpsertRequestSerializer,
     ItemUpsertResponseSerializer,
-    SimilarItemsSerializer,
-    SimilarParamsSerializer,
-    paginated,
 )
+from api.serializers.feed import SimilarItemsSerializer, SimilarParamsSerializer
 from content import selectors, services
 from content.models import Domain
 from recommendations import selectors as rec_selectors

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from api.pagination import MAX_FEED_OFFSET, cursor_encode
 from api.schema import errors
-from api.serializers import FeedEntrySerializer, FeedPageSerializer, FeedParamsSerializer, PageParamsSerializer
+from api.serializers.feed import FeedEntrySerializer, FeedPageSerializer, FeedParamsSerializer, PageParamsSerializer
 from api.throttles import FreeTextQueryThrottle
 from recommendations import selectors as rec_selectors
 from recommendations.types import Feed

@@ -8,9 +8,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.pagination import PagePagination
+from api.pagination import PagePagination, paginated
 from api.schema import errors
-from api.serializers import (
+from api.serializers.interactions import (
     InteractionBatchEnvelopeSerializer,
     InteractionBatchRequestSerializer,
     InteractionBatchResponseSerializer,
@@ -18,7 +18,6 @@ from api.serializers import (
     InteractionListFiltersSerializer,
     InteractionRecordedSerializer,
     InteractionSerializer,
-    paginated,
 )
 from content import selectors, services
 

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.schema import errors
-from api.serializers import (
+from api.serializers.me import (
     DomainPreferencesInputSerializer,
     DomainPreferencesSerializer,
     InterestSummarySerializer,

@@ -1,0 +1,125 @@
+"""Domains and items: what anyone may read, and what staff may write."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import ProhibitNullCharactersValidator
+from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
+
+from content.models import DESCRIPTION_MAX_LENGTH, MAX_TAGS, TITLE_MAX_LENGTH, Domain, Item
+from recommendations.types import MAX_QUERY_LENGTH
+
+
+class DomainSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Domain
+        fields = ["slug", "name", "description"]
+
+
+class ItemSerializer(serializers.ModelSerializer):
+    domain = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    has_embedding = serializers.BooleanField(read_only=True)
+    url = serializers.CharField(read_only=True, help_text="Where the item lives; empty when unknown.")
+
+    class Meta:
+        model = Item
+        fields = [
+            "id", "domain", "external_id", "title", "description", "tags", "creator", "url", "language",
+            "published_at", "is_active", "has_embedding", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+def known_domain_slug(value: str) -> str:
+    """Used from validate_<field>, after the field rejected NUL and surrogate characters the database cannot take."""
+    if not Domain.objects.filter(slug=value).exists():
+        raise serializers.ValidationError(f"Unknown domain '{value}'.")
+    return value
+
+
+class DomainSlugField(serializers.SlugRelatedField):
+    """A domain named by slug; text the database cannot hold is refused before the lookup."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="slug", queryset=Domain.objects.all(), **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            for check in (ProhibitNullCharactersValidator(), ProhibitSurrogateCharactersValidator()):
+                try:
+                    check(data)
+                except DjangoValidationError as exc:
+                    raise serializers.ValidationError(exc.messages) from None
+        return super().to_internal_value(data)
+
+
+class ItemListFiltersSerializer(serializers.Serializer):
+    domain = serializers.CharField(required=False, max_length=40)
+    tag = serializers.CharField(required=False, max_length=50)
+    search = serializers.CharField(
+        required=False, max_length=MAX_QUERY_LENGTH, help_text="Words in title or description."
+    )
+
+    def validate_domain(self, value):
+        return known_domain_slug(value)
+
+
+class ItemInputSerializer(serializers.Serializer):
+    """Fields staff may write; vectors, hashes, model names and timestamps are never writable."""
+
+    domain = DomainSlugField()
+    external_id = serializers.CharField(max_length=120, required=False, allow_null=True)
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), max_length=MAX_TAGS, required=False, help_text="Stored lower-case."
+    )
+    creator = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    language = serializers.CharField(max_length=12, required=False)
+    published_at = serializers.DateTimeField(required=False, allow_null=True)
+    is_active = serializers.BooleanField(required=False)
+
+    def validate_external_id(self, value):
+        if value in (None, ""):
+            return None
+        taken = Item.objects.filter(external_id=value)
+        if self.instance is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise serializers.ValidationError("Another item has this external_id.")
+        return value
+
+
+class ItemUpsertEntrySerializer(ItemInputSerializer):
+    """One row of a bulk upsert: matched on external_id, which is required here."""
+
+    external_id = serializers.CharField(max_length=120)
+
+    def validate_external_id(self, value):
+        return value
+
+
+class ItemUpsertRequestSerializer(serializers.Serializer):
+    def get_fields(self):
+        rows = serializers.ListField(child=ItemUpsertEntrySerializer(), min_length=1, max_length=settings.API_MAX_BATCH)
+        return {"items": rows}
+
+    def validate_items(self, rows):
+        ids = [row["external_id"] for row in rows]
+        repeated = sorted({value for value in ids if ids.count(value) > 1})
+        if repeated:
+            raise serializers.ValidationError(f"external_id repeated in the batch: {', '.join(repeated[:5])}.")
+        return rows
+
+
+class ItemUpsertResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    external_id = serializers.CharField()
+    status = serializers.ChoiceField(choices=["created", "updated"])
+
+
+class ItemUpsertResponseSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    results = ItemUpsertResultSerializer(many=True)
