@@ -1,16 +1,14 @@
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 
-from django.conf import settings
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
+
+from recommendations.selectors import MAX_PAGE_SIZE
 
 
 class PagePagination(PageNumberPagination):
     page_size_query_param = "page_size"
-
-    @property
-    def max_page_size(self) -> int:
-        return settings.API_MAX_PAGE_SIZE
+    max_page_size = MAX_PAGE_SIZE
 
 
 def paginated(serializer_class: type[serializers.Serializer]) -> type[serializers.Serializer]:

@@ -363,7 +363,6 @@ API_MAX_BATCH = env.int("API_MAX_BATCH", default=500)
 API_MAX_DOMAINS = env.int("API_MAX_DOMAINS", default=50)
 # An API token stops working this long after it was issued; asking again then gives a new one.
 API_TOKEN_TTL_HOURS = env.float("API_TOKEN_TTL_HOURS", default=720.0)
-API_MAX_PAGE_SIZE = 100
 
 LOGGING = {
     "version": 1,

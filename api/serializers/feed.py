@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from api.pagination import cursor_decode
 from api.serializers.catalog import ItemSerializer, known_domain_slug
+from recommendations.selectors import MAX_PAGE_SIZE
 from recommendations.types import MAX_QUERY_LENGTH
 
 
@@ -26,7 +27,7 @@ class FeedPageSerializer(serializers.Serializer):
 
 class PageParamsSerializer(serializers.Serializer):
     cursor = serializers.CharField(required=False, max_length=200, help_text="Opaque `next_cursor` of a previous page.")
-    page_size = serializers.IntegerField(required=False, default=20, min_value=1, max_value=100)
+    page_size = serializers.IntegerField(required=False, default=20, min_value=1, max_value=MAX_PAGE_SIZE)
     domain = serializers.CharField(required=False, max_length=40)
 
     def validate_domain(self, value):
