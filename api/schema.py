@@ -18,7 +18,3 @@ _DESCRIPTIONS = {
 def errors(*status_codes: int) -> dict[int, OpenApiResponse]:
     """Error responses for @extend_schema; 429 applies to every endpoint."""
     return {code: OpenApiResponse(ErrorSerializer, description=_DESCRIPTIONS[code]) for code in (*status_codes, 429)}
-
-
-READ_ERRORS = (400,)
-WRITE_ERRORS = (400, 401, 403, 413, 415)

@@ -1,6 +1,6 @@
 from django import forms
 
-from content.models import BIO_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, ITEM_EDITABLE_FIELDS, TITLE_MAX_LENGTH, Domain, Item
+from content.models import DESCRIPTION_MAX_LENGTH, ITEM_EDITABLE_FIELDS, TITLE_MAX_LENGTH, Domain, Item
 from content.services import normalize_tags
 
 
@@ -54,7 +54,3 @@ class ImportItemForm(ItemForm):
             known = ", ".join(Domain.objects.values_list("slug", flat=True))
             raise forms.ValidationError(f"Unknown domain '{value}'. Known domains: {known}.")
         return domain
-
-
-class BioForm(forms.Form):
-    bio = forms.CharField(required=False, max_length=BIO_MAX_LENGTH, widget=forms.Textarea)
