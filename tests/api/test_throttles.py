@@ -4,9 +4,9 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from content.models import Profile
+from platform_site.ratelimit import client_ip
 from tests import factories
 from tests.api.utils import assert_error, token_client
-from platform_site.ratelimit import client_ip
 
 
 def test_with_no_trusted_proxy_a_made_up_forwarded_address_does_not_reset_the_anonymous_throttle(
