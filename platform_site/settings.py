@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "recommendations",
     "web",
     "api",
+    "ops",
 ]
 
 MIDDLEWARE = [
