@@ -13,6 +13,15 @@ app.autodiscover_tasks()
 def check_before_starting(**kwargs):
     """Before the worker connects or forks: a database, broker or model that is not there stops it with one line
     instead of a retry loop or tasks that fail one by one."""
-    from platform_site import preflight
+    from platform_site import embedded, preflight
 
+    embedded.ensure_started()
     preflight.run_or_exit()
+
+
+@signals.beat_init.connect
+def attach_before_scheduling(**kwargs):
+    """Before beat sends its first task: without CELERY_BROKER_URL, its broker is the embedded Redis."""
+    from platform_site import embedded
+
+    embedded.ensure_started()

@@ -1,14 +1,14 @@
-"""Test overlay: only what tests need differs from the real settings."""
+"""Test overlay: only what tests need differs from the real settings.
 
-import os
+Python runs the package's settings before this module, so what must already hold while they are read (a test run is a
+local run even against a DATABASE_URL; tests never touch the development queue) is set by the test session first
+(tests/session.py), and the processes tests start inherit it.
+"""
 
-# Tests never touch the development queue.
-os.environ.setdefault("CELERY_QUEUE", "platform-test")
-# A test run is a local run even against a DATABASE_URL: it needs no secret key of its own.
-os.environ.setdefault("DJANGO_ENV", "local")
+from platform_site.settings import *  # noqa: F403
+from platform_site.settings.base import env
 
-from platform_site.settings import *  # noqa: E402,F403
-
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="platform-test")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 AXES_ENABLED = True

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import psycopg
 
-from platform_site.embedded.keeper import _init_pgdata
 from ops.topology import _die_with_parent, free_port
+from platform_site.embedded.keeper import _init_pgdata
 
 READY_SECONDS = 30
 

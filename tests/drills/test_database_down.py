@@ -15,8 +15,8 @@ from django.db import InterfaceError, OperationalError
 from django.urls import reverse
 
 from ops.load import ApiClient
-from platform_site.middleware import DatabaseUnavailableMiddleware
 from ops.topology import BASE_DIR
+from platform_site.middleware import DatabaseUnavailableMiddleware
 from tests.api.utils import assert_error
 from tests.drills.postgres import PrivatePostgres
 

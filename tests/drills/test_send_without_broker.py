@@ -6,8 +6,8 @@ import pytest
 from kombu.exceptions import OperationalError
 
 from content import tasks
-from platform_site.celery import app
 from ops.topology import free_port
+from platform_site.celery import app
 
 ONE_TRY_SECONDS = 0.5
 
