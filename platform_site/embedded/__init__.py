@@ -1,11 +1,12 @@
 """Embedded PostgreSQL (+pgvector) and Redis for a zero-setup default.
 
 When no DATABASE_URL is given, the settings describe one pair of servers whose data lives inside the project (their
-socket paths are known before they start), and every entry point (manage.py, `python -m ops.run`, gunicorn, the
-Celery worker and beat, the test session) calls `ensure_started()` before it uses them. A small keeper process owns them: it starts them as its own
-children and stops them once no attached process has been alive for a few seconds. Attaching leaves a lease (the
-process id); the keeper checks that those processes still exist, so a process killed without running any exit
-handler cannot keep the servers up. If the keeper itself is killed, the kernel stops the servers with it.
+socket paths are fixed by the data folder, so nothing starts when settings are read), and every entry point
+(manage.py, `make run`, gunicorn, the Celery worker and beat, the test session) calls `ensure_started()` before it
+uses them. A small keeper process owns them: it starts them as its own children and stops them once no attached
+process has been alive for a few seconds. Attaching leaves a lease (the process id); the keeper checks that those
+processes still exist, so a process killed without running any exit handler cannot keep the servers up. If the
+keeper itself is killed, the kernel stops the servers with it.
 """
 
 import fcntl
