@@ -11,8 +11,9 @@ app.autodiscover_tasks()
 
 @signals.celeryd_init.connect
 def check_before_starting(**kwargs):
-    """Before the worker connects or forks: a database, broker or model that is not there stops it with one line
-    instead of a retry loop or tasks that fail one by one."""
+    """Before the worker connects or forks: the embedded servers started or joined (when the settings describe them),
+    then a database, broker or model that is not there stops it with one line instead of a retry loop or tasks that
+    fail one by one."""
     from platform_site import embedded, preflight
 
     embedded.ensure_started()
