@@ -21,7 +21,7 @@ browser:
 
 # The production topology on this machine: gunicorn, Celery workers, one scheduler, embedded PostgreSQL and Redis.
 run: install
-	$(PY) -m platform_site.run
+	$(PY) -m ops.run
 
 # Stop what `make run` started (and the embedded servers) from another terminal.
 stop:
@@ -29,7 +29,7 @@ stop:
 
 # Django's autoreloading development server instead of gunicorn (workers and scheduler as in `make run`).
 dev: install
-	PLATFORM_WEB=runserver $(PY) -m platform_site.run
+	PLATFORM_WEB=runserver $(PY) -m ops.run
 
 # HTTP load benchmark with wrk (Debian's package) against the site as `make run` starts it; build the catalog first:
 #   EMBEDDED_DATABASE=platform_bench100k .venv/bin/python manage.py benchmark_feed --items 100000

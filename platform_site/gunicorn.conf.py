@@ -28,9 +28,11 @@ control_socket = os.environ.get("WEB_CONTROL_SOCKET") or "gunicorn.ctl"
 def on_starting(server):
     """Before the socket is bound or a worker forked: a database, broker or model that is not there stops gunicorn
     with one line, not a site that answers 500 to everyone."""
-    from platform_site import preflight
+    from platform_site import embedded, preflight
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_site.settings")
+    # The master holds the lease on the embedded servers for the workers it forks.
+    embedded.ensure_started()
     preflight.run_or_exit()
 
 

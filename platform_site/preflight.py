@@ -37,16 +37,12 @@ def _settings():
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
 
-    from platform_site.embedded import EmbeddedServerError
-
     try:
         settings.DATABASES  # noqa: B018 - loads the settings module
     except ImproperlyConfigured as error:
         message = _first_line(error).rstrip(".")
         wrong, _, fix = message.partition(": " if ": " in message else "; ")
         raise Problem(wrong, fix or "fix that environment variable") from None
-    except EmbeddedServerError as error:
-        raise Problem(_first_line(error), "or set DATABASE_URL to a PostgreSQL server with pgvector") from None
     except ValueError as error:  # a variable that does not parse (a port, a number, a flag)
         raise Problem(
             f"a setting could not be read ({_first_line(error)})", "check the environment variables"
@@ -203,5 +199,8 @@ def run_or_exit() -> None:
 
 
 if __name__ == "__main__":
+    from platform_site import embedded
+
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_site.settings")
+    embedded.ensure_started()
     run_or_exit()

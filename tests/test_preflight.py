@@ -1,6 +1,6 @@
 """Bad configuration stops start-up with one line saying what to fix: no traceback, nothing left running.
 
-Each case starts the real entry point (`python -m platform_site.run`, gunicorn, a Celery worker) in a subprocess.
+Each case starts the real entry point (`python -m ops.run`, gunicorn, a Celery worker) in a subprocess.
 The good parts of a configuration point at a scratch database on the test server, so a check that let something
 through would touch nothing that matters.
 """
@@ -125,7 +125,7 @@ def assert_stopped_with(result: subprocess.CompletedProcess, expected: str) -> N
 
 
 def make_run(env: dict) -> subprocess.CompletedProcess:
-    result = start([sys.executable, "-m", "platform_site.run"], env)
+    result = start([sys.executable, "-m", "ops.run"], env)
     # `make run` says nothing else before it stops: the line is all there is.
     assert result.stderr.count("\n") == 1 and not result.stdout, result.stdout + result.stderr
     return result

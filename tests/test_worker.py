@@ -37,7 +37,7 @@ def purge_queue() -> None:
 def start_worker(log):
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "platform_site.test_settings",
+        "DJANGO_SETTINGS_MODULE": "platform_site.settings.test",
         "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,

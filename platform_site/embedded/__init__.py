@@ -1,17 +1,21 @@
 """Embedded PostgreSQL (+pgvector) and Redis for a zero-setup default.
 
-When no DATABASE_URL is given, every process (web server, worker, manage.py command, test run) attaches to one
-pair of servers whose data lives inside the project. A small keeper process owns them: it starts them as its own
-children and stops them once no attached process has been alive for a few seconds. Attaching leaves a lease (the
-process id); the keeper checks that those processes still exist, so a process killed without running any exit
-handler cannot keep the servers up. If the keeper itself is killed, the kernel stops the servers with it.
+When no DATABASE_URL is given, the settings describe one pair of servers whose data lives inside the project (their
+socket paths are fixed by the data folder, so nothing starts when settings are read), and every entry point
+(manage.py, `make run`, gunicorn, the Celery worker and beat, the test session) calls `ensure_started()` before it
+uses them. A small keeper process owns them: it starts them as its own children and stops them once no attached
+process has been alive for a few seconds. Attaching leaves a lease (the process id); the keeper checks that those
+processes still exist, so a process killed without running any exit handler cannot keep the servers up. If the
+keeper itself is killed, the kernel stops the servers with it.
 """
 
 import fcntl
+import hashlib
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +32,26 @@ class EmbeddedServerError(RuntimeError):
 
 def runtime_dir(pgdata: Path) -> Path:
     return pgdata.parent / f"{pgdata.name}-run"
+
+
+def socket_dir(pgdata: Path) -> Path:
+    """Where the keeper of this data folder puts its sockets: fixed by the folder, so settings can name them without
+    starting anything. Short, because unix socket paths are limited to about 100 bytes."""
+    digest = hashlib.sha256(str(pgdata.resolve()).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"platform-pg-{digest}"
+
+
+def describe(pgdata: Path, *, tcp_port: int | None, database: str) -> dict:
+    """The servers the keeper of pgdata runs, as settings name them; nothing is started or checked."""
+    sockets = socket_dir(pgdata)
+    return {
+        "pgdata": str(pgdata.resolve()),
+        "tcp_port": tcp_port,
+        "database": database,
+        "postgres_socket_dir": str(sockets),
+        "postgres_port": tcp_port or 5432,
+        "redis_socket": str(sockets / "redis.sock"),
+    }
 
 
 @contextmanager
@@ -105,6 +129,31 @@ def _wait_for_state(pgdata: Path, directory: Path) -> dict:
     raise EmbeddedServerError(
         f"The embedded PostgreSQL/Redis did not start within {READY_TIMEOUT_SECONDS}s; see {log}.\n{tail}"
     )
+
+
+def ensure_started() -> dict | None:
+    """Start the embedded servers the settings describe (or join the running ones), lease them for this process and
+    create the site's database in them; returns the keeper's state, or None when the settings name external servers.
+
+    Settings that cannot be read start nothing: whoever reads them next reports why in their own words."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        described = settings.EMBEDDED
+    except ImproperlyConfigured:
+        return None
+    if described is None:
+        return None
+    state = attach(Path(described["pgdata"]), tcp_port=described["tcp_port"])
+    served = (state["postgres_socket_dir"], state["postgres_port"], state["redis_socket"])
+    if served != (described["postgres_socket_dir"], described["postgres_port"], described["redis_socket"]):
+        raise EmbeddedServerError(
+            f"The embedded servers of {described['pgdata']} already run elsewhere ({state['postgres_socket_dir']}, "
+            f"port {state['postgres_port']}); stop them (make stop) and start again."
+        )
+    ensure_database(state, described["database"])
+    return state
 
 
 def stop(pgdata: Path, timeout: float = 30.0) -> bool:

@@ -20,7 +20,7 @@ def _stop_runner() -> bool:
         runner = psutil.Process(int(RUN_PID.read_text()))
     except (OSError, ValueError, psutil.Error):
         return False
-    if "platform_site.run" not in " ".join(runner.cmdline()):
+    if "ops.run" not in " ".join(runner.cmdline()):
         return False
     runner.send_signal(signal.SIGTERM)
     try:

@@ -17,13 +17,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import psutil
 
-from platform_site.embedded import STATE_FILE, runtime_dir
+from platform_site.embedded import STATE_FILE, runtime_dir, socket_dir
 
 logger = logging.getLogger("platform_site.embedded.keeper")
 
@@ -192,16 +191,17 @@ def main(argv=None) -> int:
     directory = runtime_dir(pgdata)
     directory.mkdir(parents=True, exist_ok=True)
     leases = directory / "leases"
-    # Unix socket paths are limited to ~100 bytes; a short private directory avoids deep project paths.
-    socket_dir = Path(tempfile.mkdtemp(prefix="platform-pg-"))
-    socket_dir.chmod(0o777)
+    sockets = socket_dir(pgdata)
+    sockets.mkdir(exist_ok=True)
+    # PostgreSQL may run as another user (see _init_pgdata) and must create its socket here.
+    sockets.chmod(0o777)
     port = args.tcp_port or 5432
-    redis_socket = socket_dir / "redis.sock"
-    children = [_postgres(pgdata, socket_dir, port, args.tcp_port), _redis(directory, redis_socket)]
+    redis_socket = sockets / "redis.sock"
+    children = [_postgres(pgdata, sockets, port, args.tcp_port), _redis(directory, redis_socket)]
     state = {
         "pid": os.getpid(),
         "created": psutil.Process().create_time(),
-        "postgres_socket_dir": str(socket_dir),
+        "postgres_socket_dir": str(sockets),
         "postgres_port": port,
         "postgres_tcp": bool(args.tcp_port),
         "redis_socket": str(redis_socket),
@@ -214,10 +214,10 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
     try:
-        _wait_ready(pgdata, socket_dir, port, redis_socket, children)
+        _wait_ready(pgdata, sockets, port, redis_socket, children)
         state["ready"] = True
         state_path.write_text(json.dumps(state))
-        logger.info("ready: postgres %s:%s, redis %s", socket_dir, port, redis_socket)
+        logger.info("ready: postgres %s:%s, redis %s", sockets, port, redis_socket)
         started = time.monotonic()
         idle_since = None
         seen = False
@@ -236,7 +236,7 @@ def main(argv=None) -> int:
     finally:
         state_path.unlink(missing_ok=True)
         _stop(children)
-        shutil.rmtree(socket_dir, ignore_errors=True)
+        shutil.rmtree(sockets, ignore_errors=True)
         logger.info("stopped")
     return 0
 

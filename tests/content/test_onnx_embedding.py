@@ -127,7 +127,7 @@ def test_onnx_encoder_runs_without_torch_or_transformers(onnx_root):
     )
     environment = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "platform_site.test_settings",
+        "DJANGO_SETTINGS_MODULE": "platform_site.settings.test",
         "EMBEDDING_BACKEND": "onnx",
         "EMBEDDING_ONNX_DIR": str(onnx_root),
     }

@@ -8,7 +8,7 @@ from uuid import uuid4
 
 import pytest
 
-from platform_site.topology import FAST_SWEEPS, Topology, database_url
+from ops.topology import FAST_SWEEPS, Topology, database_url
 
 FAILED = pytest.StashKey[bool]()
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import psycopg
 
+from ops.topology import _die_with_parent, free_port
 from platform_site.embedded.keeper import _init_pgdata
-from platform_site.topology import _die_with_parent, free_port
 
 READY_SECONDS = 30
 

@@ -8,8 +8,8 @@ import pytest
 
 from api.services import token_issue
 from content.models import Interaction, Item, Profile
-from platform_site import ledger
-from platform_site.load import ApiClient, percentiles
+from ops import ledger
+from ops.load import ApiClient, percentiles
 from tests import factories
 
 pytestmark = [pytest.mark.slow, pytest.mark.drill]

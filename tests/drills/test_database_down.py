@@ -14,9 +14,9 @@ import pytest
 from django.db import InterfaceError, OperationalError
 from django.urls import reverse
 
-from platform_site.load import ApiClient
+from ops.load import ApiClient
+from ops.topology import BASE_DIR
 from platform_site.middleware import DatabaseUnavailableMiddleware
-from platform_site.topology import BASE_DIR
 from tests.api.utils import assert_error
 from tests.drills.postgres import PrivatePostgres
 

@@ -1,4 +1,4 @@
-"""Drill: `make run` (python -m platform_site.run) leaves nothing running once it is stopped, however that happens:
+"""Drill: `make run` (python -m ops.run) leaves nothing running once it is stopped, however that happens:
 Ctrl-C in its terminal, SIGTERM to its process group, SIGKILL to the runner alone, or `make stop` from elsewhere.
 
 Each run has its own embedded PostgreSQL and Redis (a temporary EMBEDDED_PGDATA) and its own port and queue; its
@@ -16,7 +16,7 @@ from uuid import uuid4
 import psutil
 import pytest
 
-from platform_site.topology import BASE_DIR, free_port
+from ops.topology import BASE_DIR, free_port
 from tests.drills.conftest import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.drill]
@@ -102,7 +102,7 @@ class Run:
         with log.open("ab") as out:
             # Its own process group, as a shell gives a foreground job: Ctrl-C reaches the whole group.
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "platform_site.run"],
+                [sys.executable, "-m", "ops.run"],
                 cwd=BASE_DIR,
                 env=self.env,
                 stdin=subprocess.DEVNULL,

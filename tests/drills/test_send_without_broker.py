@@ -6,8 +6,8 @@ import pytest
 from kombu.exceptions import OperationalError
 
 from content import tasks
+from ops.topology import free_port
 from platform_site.celery import app
-from platform_site.topology import free_port
 
 ONE_TRY_SECONDS = 0.5
 

@@ -9,7 +9,7 @@ import pytest
 
 from content import enqueue, services
 from content.models import Item
-from platform_site import ledger
+from ops import ledger
 from tests import factories
 from tests.drills.conftest import count_in_log, wait_for
 

@@ -1,7 +1,7 @@
 """The production topology, end to end, as `make run` starts it.
 
 PostgreSQL (the embedded server, reached over TCP through DATABASE_URL like any external one) and a private Redis
-(broker and cache) run on free ports in a temporary folder. `python -m platform_site.run` then starts gunicorn with
+(broker and cache) run on free ports in a temporary folder. `python -m ops.run` then starts gunicorn with
 2 processes, 2 Celery workers and the beat scheduler. Everything after that goes over HTTP: staff seed a catalog,
 a new person signs up, writes a bio, gets a feed that matches it, likes an item and sees the feed follow, and staff
 upsert an item that a worker embeds. SIGTERM to the runner must then leave no process of the run behind.
@@ -29,7 +29,7 @@ from platform_site import embedded
 
 pytestmark = [pytest.mark.slow, pytest.mark.topology]
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
 STARTUP_SECONDS = 150  # migrations on a new database, then every process up
 CATALOG_SECONDS = 120  # the first tasks load the model in each worker
 BIO_FEED_SECONDS = 60
@@ -172,7 +172,7 @@ class Servers:
 
 
 class Site:
-    """`python -m platform_site.run` against those servers, and an HTTP client for it."""
+    """`python -m ops.run` against those servers, and an HTTP client for it."""
 
     def __init__(self, servers: Servers, stack: ExitStack):
         self.folder = servers.folder
@@ -200,7 +200,7 @@ class Site:
         self.log = self.folder / "run.log"
         with self.log.open("ab") as log:
             self.runner = subprocess.Popen(
-                [sys.executable, "-m", "platform_site.run"],
+                [sys.executable, "-m", "ops.run"],
                 cwd=BASE_DIR,
                 env=self.env,
                 stdout=log,

@@ -9,7 +9,7 @@ from django.db.models import Count, Max
 
 from content.embedding import text_hash
 from content.models import Interaction, Item, Profile
-from platform_site.load import Account, percentiles
+from ops.load import Account, percentiles
 from recommendations.models import InterestProfile
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from recommendations import benchmark
+from ops import benchmark
 from recommendations.sources import ef_search
 from recommendations.sources.database import domain_centres_store
 

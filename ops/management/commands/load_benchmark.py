@@ -194,7 +194,7 @@ class Command(BaseCommand):
             "LOG_LEVEL": "WARNING",
         }
         return subprocess.Popen(
-            [sys.executable, "-m", "platform_site.run"],
+            [sys.executable, "-m", "ops.run"],
             cwd=settings.BASE_DIR,
             env=environment,
             stdout=subprocess.DEVNULL,

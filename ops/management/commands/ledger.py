@@ -9,9 +9,9 @@ from django.db import connection
 
 from api.services import token_issue
 from content.models import Domain, Item
-from platform_site.ledger import ledger_rows, wait_until_settled
-from platform_site.load import Account, ApiClient, Catalog, editor_writes, person_writes
-from platform_site.topology import FAST_SWEEPS, Topology, database_url
+from ops.ledger import ledger_rows, wait_until_settled
+from ops.load import Account, ApiClient, Catalog, editor_writes, person_writes
+from ops.topology import FAST_SWEEPS, Topology, database_url
 
 # The started topology finds lost work within seconds; throttles are off, the clients are meant to be fast.
 TOPOLOGY_ENV = {**FAST_SWEEPS, "API_THROTTLE_USER": "", "RATE_LIMIT_BIO": ""}

@@ -16,8 +16,10 @@ from pathlib import Path
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_site.settings")
 os.environ.setdefault("DJANGO_ENV", "local")
 
-from platform_site import preflight  # noqa: E402
+from platform_site import embedded, preflight  # noqa: E402
 
+# This process holds the embedded servers (when the settings describe them) for as long as the site runs.
+embedded.ensure_started()
 # Before anything starts: what is missing is named in one line instead of children failing one by one.
 preflight.run_or_exit()
 
