@@ -11,7 +11,7 @@ from content.models import Domain, Interaction, Item, Profile
 from recommendations import tasks as rec_tasks
 from recommendations.features import FEATURES
 from recommendations.models import CoEngagement, Interest, InterestProfile, ItemStats, RankerWeights
-from recommendations.services import stale_interest_user_ids
+from recommendations.services.interests import stale_interest_user_ids
 from recommendations.situations import SITUATIONS
 from recommendations.sources import ef_search
 from tests import factories
