@@ -49,9 +49,9 @@ def refresh_item_statistics() -> dict:
 @shared_task
 def measure_search_width() -> dict | None:
     """Measure the HNSW search width serving needs, when it is due (a day old, or the catalog changed size)."""
-    from recommendations.sources import ef_search
+    from recommendations import search_width
 
-    return ef_search.measure_if_due()
+    return search_width.measure_if_due()
 
 
 # Fitting runs the ranking pipeline for hundreds of people per situation: it gets longer than the default limit.

@@ -16,14 +16,14 @@ def _fresh_cache():
 @pytest.fixture(autouse=True)
 def _fresh_catalog_lists():
     """The recommender keeps lists that are the same for everyone (popular, fresh) per process; each test has its own rows."""
-    from recommendations.sources import ef_search
+    from recommendations.sources import hnsw
     from recommendations.sources.database import shared
 
     shared.reset()
-    ef_search.forget()
+    hnsw.forget()
     yield
     shared.reset()
-    ef_search.forget()
+    hnsw.forget()
 
 
 @pytest.fixture
