@@ -74,15 +74,6 @@ class Dataset:
         subset.__dict__.pop("weights", None)
         return subset
 
-    def without_bios(self, users) -> "Dataset":
-        drop = set(users)
-        return replace(
-            self,
-            bios={user: bio for user, bio in self.bios.items() if user not in drop},
-            bio_vectors={user: vector for user, vector in self.bio_vectors.items() if user not in drop},
-            bio_phrases={user: phrases for user, phrases in self.bio_phrases.items() if user not in drop},
-        )
-
 
 def rows_by_user(dataset: Dataset) -> dict[int, np.ndarray]:
     """Each user's interaction rows, in log order."""

@@ -76,7 +76,10 @@ class ItemIdSources(MemorySources):
             limits=limits,
             scope=self._scope(scope),
         )
-        return {kind: (self._keyed(scores), {int(self.to_id[item]): int(self.to_id[anchor]) for item, anchor in by.items()}) for kind, (scores, by) in found.items()}
+        return {
+            kind: (self._keyed(scores), {int(self.to_id[item]): int(self.to_id[anchor]) for item, anchor in by.items()})
+            for kind, (scores, by) in found.items()
+        }
 
     def people(self, vector, *, k, exclude_user, limit, scope):
         return self._keyed(
