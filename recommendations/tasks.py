@@ -1,4 +1,4 @@
-"""Thin Celery tasks for the recommender."""
+"""Thin Celery tasks for the recommender, and the one way a rebuild of someone's interests is queued."""
 
 from celery import shared_task
 from django.utils import timezone
