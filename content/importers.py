@@ -67,7 +67,9 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict | str]]:
                 yield number, row
 
 
-def _movielens_item(row: dict) -> dict:
+def movielens_item(row: dict) -> dict:
+    """A MovieLens (RecBole atomic) item row as the site's item; offline evaluation reads MovieLens through this too,
+    so its item texts, and the vectors made from them, are the ones the site would store."""
     year = (row.get("release_year") or "").strip()
     genres = [genre.replace("'", "").lower() for genre in (row.get("class") or "").split()]
     return {
@@ -104,7 +106,7 @@ def import_items(
             report.reject(number, row)
             continue
         if "movie_title" in row:
-            row = _movielens_item(row)
+            row = movielens_item(row)
         data = {key: value for key, value in row.items() if value not in (None, "")}
         existing = (
             Item.objects.select_related("domain").filter(external_id=data["external_id"]).first()

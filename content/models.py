@@ -9,6 +9,9 @@ from django.utils import timezone
 from pgvector.django import HalfVectorField, HnswIndex
 
 TITLE_MAX_LENGTH = 300
+# How every HNSW index here is built (per-domain item indexes copy the catalog-wide one): neighbours kept per node
+# and candidates considered while inserting. How wide a query searches is measured (recommendations.search_width).
+HNSW_BUILD = {"m": 16, "ef_construction": 64, "opclasses": ["halfvec_cosine_ops"]}
 DESCRIPTION_MAX_LENGTH = 5000
 BIO_MAX_LENGTH = 1000
 MAX_TAGS = 20
@@ -94,13 +97,7 @@ class Item(Embedded):
             models.Index(fields=["updated_at"]),
             # "New in ..." candidates: newest by when the item became available.
             models.Index(Coalesce("published_at", "created_at").desc(), "id", name="item_available_at"),
-            HnswIndex(
-                name="item_embedding_hnsw",
-                fields=["embedding"],
-                m=16,
-                ef_construction=64,
-                opclasses=["halfvec_cosine_ops"],
-            ),
+            HnswIndex(name="item_embedding_hnsw", fields=["embedding"], **HNSW_BUILD),
         ]
 
     def __str__(self) -> str:
@@ -140,13 +137,7 @@ class Profile(Embedded):
         ]
         indexes = [
             # "People who describe themselves like you": nearest bios.
-            HnswIndex(
-                name="profile_embedding_hnsw",
-                fields=["embedding"],
-                m=16,
-                ef_construction=64,
-                opclasses=["halfvec_cosine_ops"],
-            ),
+            HnswIndex(name="profile_embedding_hnsw", fields=["embedding"], **HNSW_BUILD),
         ]
 
     def __str__(self) -> str:

@@ -27,10 +27,12 @@ from content.embedding import get_encoder
 from content.models import Domain, Interaction, Item, Profile
 from content.services import item_update
 from platform_site import serving_process
-from recommendations import selectors, services, timing
+from recommendations import search_width, selectors, timing
 from recommendations.selectors import _query_vector, feed_for_user
 from recommendations.sources import database as database_sources
-from recommendations.sources import ef_search
+from recommendations.services import interests as interest_services
+from recommendations.services import statistics
+from recommendations.sources import hnsw
 
 PREFIX = "bench-"
 SUBSPACE = 48
@@ -103,11 +105,11 @@ def catalog_build(*, items: int, users: int, seed: int = 0, log=print) -> dict:
     if have < users:
         started = time.perf_counter()
         _histories(generator, have, users)
-        services.item_stats_refresh()
-        report["neighbours"] = services.neighbours_refresh()
+        statistics.item_stats_refresh()
+        report["neighbours"] = statistics.neighbours_refresh()
         database_sources.domain_centres_store()
         for user_id in user_model.objects.filter(username__startswith=PREFIX).values_list("pk", flat=True):
-            services.interests_refresh(user_id=user_id)
+            interest_services.interests_refresh(user_id=user_id)
         report["users_s"] = round(time.perf_counter() - started, 1)
         log(f"built {users - have} users with histories, statistics and interests in {report['users_s']} s")
     return report
@@ -279,8 +281,8 @@ def _exact(vectors: np.ndarray, queries: np.ndarray, mask: np.ndarray | None, k:
     return [set(row.tolist()) for row in best[1]]
 
 
-def measure_ann(*, queries: int = 200, k: int = 10, ef_values=(40, 100, 200, 400, 800), seed: int = 2) -> dict:
-    """HNSW recall@10 against exact search and latency per ef_search, unfiltered and with a one-domain filter
+def measure_ann(*, queries: int = 200, k: int = 10, widths=search_width.LADDER, seed: int = 2) -> dict:
+    """HNSW recall@10 against exact search and latency per search width, unfiltered and with a one-domain filter
     (iterative scans on, as serving runs them)."""
     from pgvector.django import CosineDistance
 
@@ -297,13 +299,13 @@ def measure_ann(*, queries: int = 200, k: int = 10, ef_values=(40, 100, 200, 400
     exact_filtered = _exact(all_vectors, probes, domains == domain, k)
     position = {item: row for row, item in enumerate(ids)}
     table = {}
-    for ef in ef_values:
+    for ef in widths:
         recalls, filtered_recalls, filtered_rows, latencies = [], [], [], []
         for probe, truth, truth_filtered in zip(probes, exact, exact_filtered, strict=True):
             distance = CosineDistance("embedding", HalfVector(probe))
             base = Item.objects.filter(is_active=True, embedding__isnull=False)
             with transaction.atomic(), connection.cursor() as cursor:
-                ef_search.search_with(cursor, ef)
+                hnsw.search_with(cursor, ef)
                 started = time.perf_counter()
                 found = list(base.order_by(distance).values_list("pk", flat=True)[:k])
                 latencies.append((time.perf_counter() - started) * 1000.0)
@@ -320,7 +322,7 @@ def measure_ann(*, queries: int = 200, k: int = 10, ef_values=(40, 100, 200, 400
             "p50_ms": round(p50, 2),
             "p95_ms": round(p95, 2),
         }
-    return {"items": len(ids), "filter": domain, "by_ef_search": table}
+    return {"items": len(ids), "filter": domain, "recall_by_width": table}
 
 
 def geometry(*, sample: int = 20_000, seed: int = 0) -> dict:

@@ -51,8 +51,18 @@ class InterestProfileAdmin(admin.ModelAdmin):
 
 @admin.register(RankerWeights)
 class RankerWeightsAdmin(admin.ModelAdmin):
-    list_display = ["version", "is_active", "created_at", "metrics"]
+    """Each version is an adopted refit; the newest active one serves, so switching it off falls back a version."""
+
+    list_display = ["version", "is_active", "created_at", "adopted_for"]
     readonly_fields = ["version", "weights", "metrics", "trained_on", "created_at"]
+
+    @admin.display(description="Adopted for")
+    def adopted_for(self, obj):
+        return ", ".join(
+            situation
+            for situation, check in obj.metrics.items()
+            if not situation.startswith("_") and check.get("adopted")
+        )
 
 
 @admin.register(ItemStats)

@@ -52,7 +52,7 @@ def _log_scale(raw: np.ndarray) -> np.ndarray:
 def item_statistics(*, items: np.ndarray, weights: np.ndarray, timestamps: np.ndarray, n_items: int) -> ItemStatistics:
     """Popularity decays from the latest activity (so an old log still has popular items); trending is the last week.
 
-    The database computes the same numbers in SQL (services.STATS_SQL); a test keeps the two equal.
+    The database computes the same numbers in SQL (services.statistics.STATS_SQL); a test keeps the two equal.
     """
     latest = float(timestamps.max()) if len(timestamps) else 0.0
     positive = np.clip(weights, 0.0, None)

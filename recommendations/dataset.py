@@ -1,6 +1,6 @@
 """A catalog and an interaction log as arrays: what fitting and offline evaluation learn from.
 
-The site builds one from its own tables (`services.platform_dataset`); evaluation loads one from files.
+The site builds one from its own tables (`services.training.platform_dataset`); evaluation loads one from files.
 Items and users are positions in these arrays; `item_keys` / `user_keys` hold their real ids.
 """
 
@@ -10,6 +10,7 @@ from functools import cached_property
 import numpy as np
 
 from recommendations import signals
+from recommendations.interests import Event
 
 
 @dataclass
@@ -50,6 +51,12 @@ class Dataset:
         """Signed interest of each interaction (the one definition in signals.py)."""
         return signals.weights(self.kinds, self.values)
 
+    def events(self, rows: np.ndarray, *, now: float) -> list[Event]:
+        """The interactions in `rows` as the interest builder reads them."""
+        return events(
+            zip(self.items[rows], self.kinds[rows], self.values[rows], self.timestamps[rows], strict=True), now=now
+        )
+
     @property
     def latest(self) -> float:
         return float(self.timestamps.max()) if len(self.timestamps) else 0.0
@@ -67,14 +74,26 @@ class Dataset:
         subset.__dict__.pop("weights", None)
         return subset
 
-    def without_bios(self, users) -> "Dataset":
-        drop = set(users)
-        return replace(
-            self,
-            bios={user: bio for user, bio in self.bios.items() if user not in drop},
-            bio_vectors={user: vector for user, vector in self.bio_vectors.items() if user not in drop},
-            bio_phrases={user: phrases for user, phrases in self.bio_phrases.items() if user not in drop},
-        )
+
+def rows_by_user(dataset: Dataset) -> dict[int, np.ndarray]:
+    """Each user's interaction rows, in log order."""
+    order = np.argsort(dataset.users, kind="stable")
+    if len(order) == 0:
+        return {}
+    groups = np.split(order, np.flatnonzero(np.diff(dataset.users[order])) + 1)
+    return {int(dataset.users[rows[0]]): rows for rows in groups}
+
+
+def events(rows, *, now: float) -> list[Event]:
+    """Interactions as the interest builder reads them, from rows of (item, kind, value, unix seconds) with no value
+    as None or NaN: the site's table and a dataset's arrays alike. Ages count back from `now`."""
+    return [
+        Event(int(item), str(kind), _value(value), (now - float(stamp)) / 86400.0) for item, kind, value, stamp in rows
+    ]
+
+
+def _value(value) -> float | None:
+    return None if value is None or np.isnan(value) else float(value)
 
 
 def build(

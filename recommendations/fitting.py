@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from recommendations import pipeline, splits
-from recommendations.dataset import Dataset
+from recommendations.dataset import Dataset, rows_by_user
 from recommendations.features import FEATURES
+from recommendations.offline import person_from
 from recommendations.ranking import PRIORS, PUSH_AWAY, STATED_FEATURES, Ranker
 from recommendations.situations import LONG_HISTORY, NEW_DOMAIN, NEW_ITEM, SHORT_HISTORY, SITUATIONS
-from recommendations.sources.memory import MemorySources, person_from, rows_by_user
+from recommendations.sources.memory import MemorySources
 
 K = 10
 TRIALS = 240

@@ -1,7 +1,7 @@
 """What the recommender does when content changes: queue a rebuild of the people's interests, after commit."""
 
 from content.models import Interaction
-from recommendations.services import interests_refresh_later
+from recommendations.tasks import interests_refresh_later
 
 
 def rebuild_interests_of_people(sender, *, user_ids, **kwargs) -> None:

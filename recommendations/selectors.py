@@ -14,12 +14,12 @@ from django.db import connection
 
 from content.embedding import get_encoder, to_array
 from content.models import Domain, Interaction, Item, Profile
-from recommendations import pipeline
+from recommendations import neighbour_sums, pipeline
+from recommendations.interests import InterestModel, InterestVector
 from recommendations.models import InterestProfile, RankerWeights
 from recommendations.ranking import Ranker
-from recommendations.services import load_interests
-from recommendations.sources import Scope
-from recommendations.sources.database import DatabaseSources, items_version
+from recommendations.sources import NeighbourLists, Scope
+from recommendations.sources.database import DatabaseSources, binary_cursor, halfvecs, items_version
 from recommendations.timing import stage
 from recommendations.types import MAX_QUERY_LENGTH, Feed, FeedEntry, FeedRequestError
 
@@ -82,6 +82,39 @@ def strongest_feedback(interactions) -> dict[int, tuple[str, float | None]]:
         if current is None or FEEDBACK_PRIORITY.index(kind) < FEEDBACK_PRIORITY.index(current[0]):
             feedback[item] = (kind, value)
     return feedback
+
+
+# The person's stored interests in one statement, vectors in binary: every uncached feed reads them, and two ORM
+# queries that parse each vector from text cost twice as long.
+_INTERESTS_SQL = """
+SELECT p.positive_items, p.neighbour_sums, halfvec_send(p.negative),
+       i.source, halfvec_send(i.vector), i.weight, i.label, i.anchor_item_id
+FROM recommendations_interestprofile p LEFT JOIN recommendations_interest i ON i.profile_id = p.id
+WHERE p.user_id = %(user)s
+-- Stored heaviest first; equal weights keep the order they were built in.
+ORDER BY i.weight DESC, i.id
+"""
+
+
+def load_interests(*, user_id: int) -> tuple[InterestModel, NeighbourLists | None]:
+    """The stored interest model, and its summed neighbour lists where they are from the lists serving reads."""
+    with binary_cursor() as cursor:
+        cursor.execute(_INTERESTS_SQL, {"user": user_id}, binary=True)
+        rows = cursor.fetchall()
+    if not rows:
+        return InterestModel(), None
+    positive_items, sums, negative = rows[0][:3]
+    interests = [row for row in rows if row[3] is not None]
+    vectors = halfvecs([row[4] for row in interests]) if interests else []
+    model = InterestModel(
+        interests=[
+            InterestVector(source, vector, weight, label, anchor)
+            for (*_, source, _, weight, label, anchor), vector in zip(interests, vectors, strict=True)
+        ],
+        negative=halfvecs([negative])[0] if negative is not None else None,
+        positive_items={int(item): weight for item, weight in positive_items.items()},
+    )
+    return model, neighbour_sums.usable(sums)
 
 
 def person_state(user, *, preferred: list[str], exclude_seen: bool = True) -> pipeline.Person:

@@ -16,14 +16,14 @@ def _fresh_cache():
 @pytest.fixture(autouse=True)
 def _fresh_catalog_lists():
     """The recommender keeps lists that are the same for everyone (popular, fresh) per process; each test has its own rows."""
-    from recommendations.sources import ef_search
+    from recommendations.sources import hnsw
     from recommendations.sources.database import shared
 
     shared.reset()
-    ef_search.forget()
+    hnsw.forget()
     yield
     shared.reset()
-    ef_search.forget()
+    hnsw.forget()
 
 
 @pytest.fixture
@@ -66,17 +66,18 @@ def embed_everything(db):
 
     def run():
         from content import vectors
-        from recommendations import services as rec_services
+        from recommendations.services import interests as rec_interests
+        from recommendations.services import statistics as rec_statistics
 
         vectors.items_embed(item_ids=list(Item.objects.values_list("pk", flat=True)))
         for profile_id in Profile.objects.values_list("pk", flat=True):
             vectors.profile_embed(profile_id=profile_id)
-        rec_services.item_stats_refresh()
-        rec_services.neighbours_refresh()
+        rec_statistics.item_stats_refresh()
+        rec_statistics.neighbours_refresh()
         from django.contrib.auth import get_user_model
 
         for user_id in get_user_model().objects.values_list("pk", flat=True):
-            rec_services.interests_refresh(user_id=user_id)
+            rec_interests.interests_refresh(user_id=user_id)
 
     return run
 

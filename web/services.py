@@ -26,7 +26,7 @@ def profile_personalize_now(*, user: AbstractBaseUser) -> bool:
     Returns False when it could not (the worker still catches up later).
     """
     from content.vectors import profile_embed
-    from recommendations.services import interests_refresh
+    from recommendations.services.interests import interests_refresh
 
     profile = profile_get_or_create(user=user)
     try:

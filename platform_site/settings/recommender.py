@@ -26,9 +26,9 @@ EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=64)
 EMBEDDING_DEVICE = env("EMBEDDING_DEVICE", default="cpu")
 # maintenance_work_mem for building the item HNSW index after a bulk load (empty: sized from this machine's memory).
 HNSW_BUILD_MEMORY = env("HNSW_BUILD_MEMORY", default="")
-# Candidates searched per HNSW query. Unset: measured on the live catalog by a periodic task (the smallest
-# width whose recall@10 against exact search reaches HNSW_TARGET_RECALL; recommendations/sources/ef_search.py).
-HNSW_EF_SEARCH = env.int("HNSW_EF_SEARCH", default=None)
+# Candidates searched per HNSW query (the search width). Unset: measured on the live catalog by a periodic task (the
+# smallest width whose recall@10 against exact search reaches HNSW_TARGET_RECALL; recommendations/search_width.py).
+HNSW_SEARCH_WIDTH = env.int("HNSW_SEARCH_WIDTH", default=None)
 HNSW_TARGET_RECALL = env.float("HNSW_TARGET_RECALL", default=0.95)
 # How long a ranked feed stays in the shared cache. Its key already changes with everything the person did and every
 # item change, so this only bounds how stale popularity and trending may be on a repeat visit.

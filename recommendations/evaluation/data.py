@@ -17,6 +17,7 @@ from pathlib import Path
 
 from django.utils.dateparse import parse_datetime
 
+from content.importers import movielens_item
 from content.models import Interaction
 from recommendations.dataset import Dataset, build
 
@@ -130,14 +131,14 @@ def _movielens(items_path: Path, inter_paths: list[Path], report: LoadReport):
     _require(items_path, rows, "item_id")
     item_rows = []
     for _, row in rows:
-        genres = [genre.replace("'", "").lower() for genre in (row.get("class") or "").split()]
+        item = movielens_item(row)
         item_rows.append(
             {
                 "id": row["item_id"],
-                "domain": "movies",
-                "title": row.get("movie_title", ""),
-                "description": f"{row.get('release_year', '')} {' '.join(genres)}".strip(),
-                "tags": genres,
+                "domain": item["domain"],
+                "title": item["title"],
+                "description": item["description"],
+                "tags": item["tags"],
                 "published": _year(row.get("release_year")),
             }
         )

@@ -3,8 +3,10 @@
 import numpy as np
 
 from recommendations import collaborative, fitting, pipeline
+from recommendations.dataset import rows_by_user
+from recommendations.offline import person_from
 from recommendations.ranking import Ranker
-from recommendations.sources.memory import MemorySources, person_from, rows_by_user
+from recommendations.sources.memory import MemorySources
 from recommendations.splits import Split
 
 

@@ -17,7 +17,7 @@ from pgvector import HalfVector
 from pgvector.psycopg import register_vector
 
 from recommendations import collaborative
-from recommendations.sources import Facts, Scope, ef_search
+from recommendations.sources import Facts, Scope, hnsw
 
 VERSION_CHECK_SECONDS = 1.0
 # How often a process looks for per-domain vector indexes the worker has built (content.domain_indexes).
@@ -181,7 +181,7 @@ def search(vectors, *, k: int, scopes: list[Scope], width: int | None = None) ->
     """
     params |= {"queries": [HalfVector(np.asarray(v, dtype=np.float32)) for v in vectors], "k": k}
     with binary_cursor() as cursor:
-        ef_search.serve_with(cursor, max(width or ef_search.serving(), int(k)))
+        hnsw.serve_with(cursor, max(width or hnsw.search_width(), int(k)))
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if len(scopes) == 1:
@@ -200,7 +200,7 @@ class DatabaseSources:
         # Leaving the person's own domain out, the catalog-wide index walks past every nearer item of that domain
         # (cheap while domains are small, thousands of rows at a million items); the domains' own indexes cost a
         # search per domain instead. The search-width measurement times both on this catalog and says which.
-        split = per_domain_scopes(scope) if ef_search.searches_per_domain() else None
+        split = per_domain_scopes(scope) if hnsw.searches_per_domain() else None
         return search(vectors, k=k, scopes=split or [scope])
 
     def neighbours(self, anchors, *, limits, scope):
@@ -264,7 +264,7 @@ class DatabaseSources:
         """
         params = {"vector": HalfVector(np.asarray(vector, dtype=np.float32)), "me": exclude_user or 0, "k": k}
         with binary_cursor() as cursor:
-            ef_search.serve_with(cursor, max(ef_search.serving(), k))
+            hnsw.serve_with(cursor, max(hnsw.search_width(), k))
             cursor.execute(sql, params)
             # Django reads jsonb as text on its connections and decodes it itself.
             found = [

@@ -7,35 +7,18 @@ from the same functions); nearest neighbours are exact where serving uses HNSW.
 import numpy as np
 
 from recommendations import collaborative
-from recommendations.dataset import Dataset
-from recommendations.interests import MAX_STORED_POSITIVES, Event, item_weights
+from recommendations.dataset import Dataset, rows_by_user
+from recommendations.interests import InterestModel, item_weights
 from recommendations.sources import Facts, Scope
 
 
 def people_likes(dataset: Dataset, now: float) -> dict[int, dict[int, float]]:
-    """Per user: their stored positive items, as the site keeps them (recency-weighted, strongest, rounded)."""
-    likes: dict[int, dict[int, float]] = {}
-    order = np.argsort(dataset.users, kind="stable")
-    users = dataset.users[order]
-    bounds = np.flatnonzero(np.diff(users)) + 1
-    for rows in np.split(order, bounds) if len(order) else []:
-        events = [
-            Event(
-                int(dataset.items[row]),
-                str(dataset.kinds[row]),
-                _value(dataset.values[row]),
-                (now - dataset.timestamps[row]) / 86400.0,
-            )
-            for row in rows
-        ]
-        positive, _ = item_weights(events)
-        strongest = sorted(positive, key=lambda item: (-positive[item], item))[:MAX_STORED_POSITIVES]
-        likes[int(dataset.users[rows[0]])] = {item: round(positive[item], 4) for item in strongest}
+    """Per user: their positive items as the site stores them with their interests."""
+    likes = {}
+    for user, rows in rows_by_user(dataset).items():
+        positive, _ = item_weights(dataset.events(rows, now=now))
+        likes[user] = InterestModel(positive_items=positive).stored().positive_items
     return likes
-
-
-def _value(value: float) -> float | None:
-    return None if np.isnan(value) else float(value)
 
 
 class MemorySources:
@@ -182,36 +165,3 @@ class MemorySources:
 def _unit(vector: np.ndarray) -> np.ndarray:
     norm = float(np.linalg.norm(vector))
     return (vector / norm).astype(np.float32) if norm > 0 else vector.astype(np.float32)
-
-
-def person_from(dataset: Dataset, user: int, *, now: float, index: dict[int, np.ndarray] | None = None):
-    """A dataset user as the pipeline sees a site user: interests from their training history and bio."""
-    from recommendations.interests import build_interest_model
-    from recommendations.pipeline import Person
-
-    rows = index.get(user, np.zeros(0, dtype=np.int64)) if index is not None else np.flatnonzero(dataset.users == user)
-    events = [
-        Event(
-            int(dataset.items[row]),
-            str(dataset.kinds[row]),
-            _value(dataset.values[row]),
-            (now - dataset.timestamps[row]) / 86400.0,
-        )
-        for row in rows
-    ]
-    touched = {event.item_id for event in events}
-    model = build_interest_model(
-        bio_phrases=dataset.bio_phrases.get(user, []),
-        events=events,
-        vectors={item: dataset.vectors[item] for item in touched},
-        titles={item: dataset.item_titles[item] for item in touched},
-    ).stored()
-    return Person(model=model, user=user, bio_vector=dataset.bio_vectors.get(user), excluded=frozenset(touched))
-
-
-def rows_by_user(dataset: Dataset) -> dict[int, np.ndarray]:
-    order = np.argsort(dataset.users, kind="stable")
-    if len(order) == 0:
-        return {}
-    groups = np.split(order, np.flatnonzero(np.diff(dataset.users[order])) + 1)
-    return {int(dataset.users[rows[0]]): rows for rows in groups}

@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model
 
 from content import vectors
 from content.models import Item
-from recommendations import services as rec_services
+from recommendations.services import interests as rec_interests
+from recommendations.services import statistics as rec_statistics
 from tests import factories
 
 TOPICS = {
@@ -56,8 +57,8 @@ def catalog(transactional_db) -> dict[str, list[Item]]:
         for topic, titles in TOPICS.items()
     }
     vectors.items_embed(item_ids=list(Item.objects.values_list("pk", flat=True)))
-    rec_services.item_stats_refresh()
-    rec_services.neighbours_refresh()
+    rec_statistics.item_stats_refresh()
+    rec_statistics.neighbours_refresh()
     return items
 
 
@@ -113,7 +114,7 @@ def test_new_reader_signs_up_gets_bio_feed_likes_hides_and_reads_on_a_phone(page
     page.get_by_role("button", name="Like", exact=True).click()
     assert page.get_by_role("button", name="Liked").get_attribute("aria-pressed") == "true"
     # Rebuilding interests after feedback is the worker's job; the live server runs none, so do it here.
-    rec_services.interests_refresh(user_id=get_user_model().objects.get(username="marina").pk)
+    rec_interests.interests_refresh(user_id=get_user_model().objects.get(username="marina").pk)
 
     page.goto(base + "/")
     after_like = card_titles(page)

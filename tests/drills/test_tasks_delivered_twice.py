@@ -8,12 +8,13 @@ from content import domain_indexes, enqueue, services
 from content import tasks as content_tasks
 from content.embedding import text_hash, to_array
 from content.models import Domain, Interaction, Item, Profile
+from recommendations import search_width
 from recommendations import tasks as rec_tasks
 from recommendations.features import FEATURES
 from recommendations.models import CoEngagement, Interest, InterestProfile, ItemStats, RankerWeights
-from recommendations.services import stale_interest_user_ids
+from recommendations.services.interests import stale_interest_user_ids
 from recommendations.situations import SITUATIONS
-from recommendations.sources import ef_search
+from recommendations.sources import hnsw
 from tests import factories
 from tests.recommendations.conftest import person, topics  # noqa: F401 - fixtures
 
@@ -89,7 +90,7 @@ def state() -> dict:
         "neighbours": sorted((c.kind, c.item_id, c.neighbor_id, round(c.score, 6)) for c in CoEngagement.objects.all()),
         "rankers": [(r.version, r.weights, r.is_active) for r in RankerWeights.objects.order_by("version")],
         "interactions": sorted(Interaction.objects.values_list("user_id", "item_id", "kind", "value")),
-        "search_width": (cache.get(ef_search.CACHE_KEY) or {}).get("measured_at"),
+        "search_width": (cache.get(hnsw.CACHE_KEY) or {}).get("measured_at"),
         "domain_indexes": domain_indexes.existing(),
     }
 
@@ -131,7 +132,7 @@ def test_every_task_delivered_twice_leaves_the_same_rows(site, delivered, check_
 
     width, once, twice = deliver_twice(rec_tasks.measure_search_width)
     assert once == twice, "measure_search_width"
-    assert width["ef_search"] in ef_search.LADDER
+    assert width["search_width"] in search_width.LADDER
 
     check_constraints_now()
     _, once, twice = deliver_twice(content_tasks.ensure_domain_indexes)

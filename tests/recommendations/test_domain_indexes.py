@@ -8,7 +8,8 @@ from pgvector import HalfVector
 
 from content import domain_indexes
 from content.models import Domain
-from recommendations.sources import Scope, ef_search
+from recommendations import search_width
+from recommendations.sources import Scope, hnsw
 from recommendations.sources import database as database_sources
 from recommendations.sources.database import DatabaseSources, shared
 from tests import factories
@@ -90,7 +91,7 @@ def test_leaving_a_domain_out_finds_the_nearest_other_items_either_way(domains, 
 def test_serving_leaves_domains_out_the_way_the_measurement_found_faster(
     domains, build_domain_indexes, monkeypatch, settings
 ):
-    settings.HNSW_EF_SEARCH = None
+    settings.HNSW_SEARCH_WIDTH = None
     _catalog(domains, 30)
     build_domain_indexes()
     searched = []
@@ -103,7 +104,7 @@ def test_serving_leaves_domains_out_the_way_the_measurement_found_faster(
 
     DatabaseSources().nearest(query, k=5, scope=scope)  # not measured yet: the domains' own indexes
     monkeypatch.setattr(database_sources, "search", real_search)
-    measured = ef_search.measure_and_store(target=0.5)
+    measured = search_width.measure_and_store(target=0.5)
     monkeypatch.setattr(
         database_sources, "search", lambda vectors, **options: searched.append(len(options["scopes"])) or []
     )
@@ -124,10 +125,10 @@ def test_a_bulk_load_rebuilds_the_domain_indexes(domains):
 
 
 def test_a_measurement_before_the_domain_indexes_exist_leaves_the_choice_open(domains, settings):
-    settings.HNSW_EF_SEARCH = None
+    settings.HNSW_SEARCH_WIDTH = None
     _catalog(domains, 20)
 
-    measured = ef_search.measure_and_store(target=0.5)
+    measured = search_width.measure_and_store(target=0.5)
 
     assert measured["cross_domain"] == {"reason": "no per-domain indexes yet"}
-    assert ef_search.searches_per_domain()  # taken once the worker has built them
+    assert hnsw.searches_per_domain()  # taken once the worker has built them

@@ -9,7 +9,7 @@ from content.embedding import to_array
 from content.models import Interaction, Item
 from recommendations.ranking import intra_list_diversity
 from recommendations.selectors import feed_for_user, similar_items
-from recommendations.services import interests_refresh
+from recommendations.services.interests import interests_refresh
 from recommendations.sources import database as database_sources
 from recommendations.types import MAX_QUERY_LENGTH, FeedRequestError
 from tests import factories

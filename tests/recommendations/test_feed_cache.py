@@ -11,7 +11,8 @@ from content import services
 from content.models import Interaction
 from recommendations import selectors
 from recommendations.models import ItemStats
-from recommendations.services import interests_refresh, item_stats_refresh
+from recommendations.services.interests import interests_refresh
+from recommendations.services.statistics import item_stats_refresh
 from recommendations.sources import database as database_sources
 from tests import factories
 from tests.recommendations.conftest import OCEAN_BIO

@@ -7,8 +7,8 @@ from content import services
 from content.embedding import to_array
 from content.models import Item
 from recommendations.models import Interest, InterestProfile
-from recommendations.selectors import interest_summary
-from recommendations.services import interests_refresh, load_interests
+from recommendations.selectors import interest_summary, load_interests
+from recommendations.services.interests import interests_refresh
 from tests import factories
 from tests.recommendations.conftest import OCEAN_BIO
 

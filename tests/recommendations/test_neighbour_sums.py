@@ -10,8 +10,9 @@ from django.utils import timezone
 from content.models import Item
 from recommendations import pipeline
 from recommendations.models import CoEngagement, InterestProfile
-from recommendations.selectors import feed_for_user
-from recommendations.services import interests_refresh, load_interests, neighbours_refresh
+from recommendations.selectors import feed_for_user, load_interests
+from recommendations.services.interests import interests_refresh
+from recommendations.services.statistics import neighbours_refresh
 from recommendations.sources import Scope
 from recommendations.sources.database import DatabaseSources, shared
 from tests import factories

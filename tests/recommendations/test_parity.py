@@ -11,11 +11,10 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from content import demo
-from recommendations import pipeline
+from recommendations import offline, pipeline
 from recommendations.models import InterestProfile
-from recommendations.selectors import _query_vector, active_ranker, feed_for_user
-from recommendations.services import load_interests, platform_dataset
-from recommendations.sources.memory import MemorySources, person_from
+from recommendations.selectors import _query_vector, active_ranker, feed_for_user, load_interests
+from recommendations.services.training import platform_dataset
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -31,17 +30,6 @@ def evaluation_feed(username: str, *, query: str = "", domain: str | None = None
     user = get_user_model().objects.get(username=username)
     dataset = platform_dataset()
     now = time.time()
-    sources = MemorySources(dataset, now=now)
-    position = dataset.user_keys.index(str(user.pk))
-    person = person_from(dataset, position, now=now)
-    model = person.model
-    model.positive_items = {int(dataset.item_keys[item]): weight for item, weight in model.positive_items.items()}
-    person = pipeline.Person(
-        model=model,
-        user=position,
-        bio_vector=person.bio_vector,
-        excluded=frozenset(int(dataset.item_keys[item]) for item in person.excluded),
-    )
     request = pipeline.Request(
         now=now,
         explore=user.profile.explore,
@@ -49,67 +37,9 @@ def evaluation_feed(username: str, *, query: str = "", domain: str | None = None
         query_vector=_query_vector(query) if query else None,
         scope=pipeline.Scope(domain=domain),
     )
-    ranked = pipeline.feed(person, request, KeyedSources(sources, dataset), active_ranker())
+    person = offline.site_person(dataset, user.pk, now=now)
+    ranked = pipeline.feed(person, request, offline.ItemIdSources(dataset, now=now), active_ranker())
     return [(entry.item_id, entry.score) for entry in ranked]
-
-
-class KeyedSources:
-    """The in-memory sources speak dataset positions; the site speaks item ids. Translate at the edge."""
-
-    def __init__(self, sources: MemorySources, dataset):
-        self.inner = sources
-        self.to_id = [int(key) for key in dataset.item_keys]
-        self.to_position = {item_id: position for position, item_id in enumerate(self.to_id)}
-
-    def _ids(self, positions):
-        return [self.to_id[position] for position in positions]
-
-    def _positions(self, ids):
-        return [self.to_position[item] for item in ids if item in self.to_position]
-
-    def _keyed(self, values: dict):
-        return {self.to_id[position]: value for position, value in values.items()}
-
-    def nearest(self, vectors, *, k, scope):
-        return self._ids(self.inner.nearest(vectors, k=k, scope=scope))
-
-    def neighbours(self, anchors, *, limits, scope):
-        found = self.inner.neighbours(
-            {self.to_position[item]: weight for item, weight in anchors.items() if item in self.to_position},
-            limits=limits,
-            scope=scope,
-        )
-        return {
-            kind: (self._keyed(scores), {self.to_id[c]: self.to_id[a] for c, a in anchors_of.items()})
-            for kind, (scores, anchors_of) in found.items()
-        }
-
-    def people(self, vector, *, k, exclude_user, limit, scope):
-        return self._keyed(self.inner.people(vector, k=k, exclude_user=exclude_user, limit=limit, scope=scope))
-
-    def popular(self, *, limit_per_domain, scope):
-        return self._ids(self.inner.popular(limit_per_domain=limit_per_domain, scope=scope))
-
-    def trending(self, *, limit, scope):
-        return self._ids(self.inner.trending(limit=limit, scope=scope))
-
-    def fresh(self, *, limit, scope):
-        return self._ids(self.inner.fresh(limit=limit, scope=scope))
-
-    def facts(self, ids):
-        facts = self.inner.facts(self._positions(ids))
-        facts.ids = facts.ids.copy()
-        facts.ids[:] = self._ids(facts.ids)
-        return facts
-
-    def titles(self, ids):
-        return self._keyed(self.inner.titles(self._positions(ids)))
-
-    def domain_names(self):
-        return self.inner.domain_names()
-
-    def domain_centres(self):
-        return self.inner.domain_centres()
 
 
 CASES = [

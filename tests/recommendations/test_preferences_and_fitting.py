@@ -9,7 +9,7 @@ from recommendations.interests import spherical_kmeans
 from recommendations.models import RankerWeights
 from recommendations.ranking import PRIORS
 from recommendations.selectors import active_ranker, feed_for_user
-from recommendations.services import ranker_fit
+from recommendations.services.training import ranker_refit
 from recommendations.situations import SITUATIONS
 
 pytestmark = pytest.mark.django_db
@@ -43,8 +43,8 @@ def regulars(topics, person, embed_everything):
     embed_everything()
 
 
-def test_fitted_weights_are_stored_as_a_new_version_and_serve_feeds(regulars):
-    result = ranker_fit(min_users=3)
+def test_an_adopted_refit_is_stored_as_a_new_version_and_serves_feeds(regulars):
+    result = ranker_refit(min_users=3)
 
     stored = RankerWeights.objects.get(version=result["version"])
     assert stored.weights == result["weights"] and stored.is_active
@@ -64,7 +64,7 @@ def test_fitted_weights_are_stored_as_a_new_version_and_serve_feeds(regulars):
 
 def test_a_refit_never_zeroes_a_signal_its_data_cannot_observe(regulars):
     # Everything was published just now and nobody disliked anything: freshness and push-away cannot be observed.
-    result = ranker_fit(min_users=3)
+    result = ranker_refit(min_users=3)
 
     for situation in SITUATIONS:
         assert result["weights"][situation]["freshness"] == PRIORS[situation]["freshness"], situation
@@ -77,14 +77,14 @@ def test_fitting_refuses_when_too_few_people_have_held_out_activity(topics, pers
     embed_everything()
 
     with pytest.raises(ValueError, match="need at least"):
-        ranker_fit(min_users=5)
+        ranker_refit(min_users=5)
     assert not RankerWeights.objects.exists()
     assert active_ranker().version is None
     assert active_ranker().weights == PRIORS
 
 
-def test_fit_ranker_command_dry_run_reports_each_situation_and_stores_nothing(regulars, capsys):
-    call_command("fit_ranker", "--dry-run", "--min-users", "1")
+def test_refit_ranker_command_dry_run_reports_each_situation_and_adopts_nothing(regulars, capsys):
+    call_command("refit_ranker", "--dry-run", "--min-users", "1")
 
     printed = capsys.readouterr().out
     assert "held-out NDCG@10" in printed
@@ -129,7 +129,7 @@ def test_scheduled_refit_skips_quietly_without_enough_behaviour(topics, person, 
     assert not RankerWeights.objects.exists()
 
 
-def test_scheduled_refit_stores_a_version_when_there_is_enough(regulars):
+def test_scheduled_refit_adopts_a_version_when_there_is_enough(regulars):
     from recommendations.tasks import refit_ranker
 
     result = refit_ranker(min_users=1)

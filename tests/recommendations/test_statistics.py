@@ -8,7 +8,7 @@ import pytest
 from content.models import Item
 from recommendations.models import CoEngagement, ItemStats
 from recommendations.selectors import feed_for_user, similar_items
-from recommendations.services import item_stats_refresh, neighbours_refresh
+from recommendations.services.statistics import item_stats_refresh, neighbours_refresh
 from recommendations.sources import Scope
 from recommendations.sources.database import DatabaseSources
 from tests import factories
@@ -102,7 +102,7 @@ def test_sql_statistics_equal_the_numpy_definition_used_offline(domains):
     from django.utils import timezone
 
     from recommendations.collaborative import item_statistics
-    from recommendations.services import platform_dataset
+    from recommendations.services.training import platform_dataset
 
     items = factories.ItemFactory.create_batch(4, domain=domains["books"], embedding=[0.1] * 384)
     now = timezone.now()
@@ -153,7 +153,7 @@ def test_sql_signal_weight_is_the_python_one(domains, kind, value):
 def test_the_statistics_pass_rebuilds_neighbour_lists_at_most_once_per_interval(domains):
     from django.core.cache import cache
 
-    from recommendations.services import NEIGHBOURS_BUILT_KEY, neighbours_refresh_if_due
+    from recommendations.services.statistics import NEIGHBOURS_BUILT_KEY, neighbours_refresh_if_due
 
     first, second = factories.ItemFactory(domain=domains["books"]), factories.ItemFactory(domain=domains["books"])
     for _ in range(3):

@@ -49,7 +49,7 @@ def test_bio_with_markup_renders_as_text(auth_client, user):
 
 @pytest.mark.django_db
 def test_profile_shows_domain_interest_scores_as_numbers(auth_client, user, catalog):
-    from recommendations.services import interests_refresh
+    from recommendations.services.interests import interests_refresh
 
     Profile.objects.filter(user=user).update(bio="")
     for item in catalog["chess"]:

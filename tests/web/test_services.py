@@ -21,7 +21,7 @@ def test_personalize_now_reports_failure_instead_of_raising(user, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("model unavailable")
 
-    monkeypatch.setattr("recommendations.services.interests_refresh", broken)
+    monkeypatch.setattr("recommendations.services.interests.interests_refresh", broken)
 
     assert profile_personalize_now(user=user) is False
 

@@ -5,14 +5,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from ops import benchmark
-from recommendations.sources import ef_search
+from recommendations import search_width
+from recommendations.sources import hnsw
 from recommendations.sources.database import domain_centres_store
 
 
 class Command(BaseCommand):
     help = (
         "What serving costs on a large synthetic catalog: feed latency per stage with and without free text, HNSW "
-        "recall and latency per ef_search, process memory. Run it on its own database, e.g. "
+        "recall and latency per search width, process memory. Run it on its own database, e.g. "
         "EMBEDDED_DATABASE=platform_bench python manage.py migrate && "
         "EMBEDDED_DATABASE=platform_bench python manage.py benchmark_feed --items 1000000"
     )
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--items", type=int, default=100_000)
         parser.add_argument("--users", type=int, default=1_000)
         parser.add_argument("--requests", type=int, default=200)
-        parser.add_argument("--skip-ann", action="store_true", help="Skip the recall/latency sweep over ef_search.")
+        parser.add_argument("--skip-ann", action="store_true", help="Skip the recall/latency sweep over search widths.")
         parser.add_argument(
             "--json", dest="json_path", type=Path, help="Also write the numbers here (default var/benchmark-N.json)."
         )
@@ -41,22 +42,22 @@ class Command(BaseCommand):
             f"\nGeometry (median local intrinsic dimensionality, relative contrast): {report['geometry']}"
         )
         # What the search-width task measures on a running site: the width serving uses.
-        report["ef_search"] = ef_search.measure_and_store()
-        chosen = report["ef_search"]
+        report["search_width"] = search_width.measure_and_store()
+        chosen = report["search_width"]
         self.stdout.write(
-            f"\nServing ef_search, measured on people's interest vectors: {chosen['ef_search']} "
-            f"(recall@10 {chosen['recall@10']} against exact search, {chosen['by_ef_search']}; {chosen['seconds']} s)"
+            f"\nServing search width, measured on people's interest vectors: {chosen['search_width']} "
+            f"(recall@10 {chosen['recall@10']} against exact search, {chosen['recall_by_width']}; {chosen['seconds']} s)"
         )
         if not skip_ann:
             ann = benchmark.measure_ann()
             report["ann"] = ann
             self.stdout.write(
-                f"\npgvector HNSW at {ann['items']:,} items (serving uses ef_search={ef_search.serving()}):"
+                f"\npgvector HNSW at {ann['items']:,} items (serving uses search width {hnsw.search_width()}):"
             )
             self.stdout.write(
-                f"  {'ef_search':>9}{'recall@10':>11}{'filtered':>10}{'rows':>6}{'p50 ms':>8}{'p95 ms':>8}"
+                f"  {'width':>9}{'recall@10':>11}{'filtered':>10}{'rows':>6}{'p50 ms':>8}{'p95 ms':>8}"
             )
-            for ef, row in ann["by_ef_search"].items():
+            for ef, row in ann["recall_by_width"].items():
                 self.stdout.write(
                     f"  {ef:>9}{row['recall@10']:>11.3f}{row['filtered_recall@10']:>10.3f}{row['filtered_rows']:>6.1f}"
                     f"{row['p50_ms']:>8.2f}{row['p95_ms']:>8.2f}"

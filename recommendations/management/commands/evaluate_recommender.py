@@ -90,7 +90,7 @@ class Command(BaseCommand):
 
     def _load(self, dataset: str, *, graded_ratings: bool, domains: str):
         if dataset == "platform":
-            from recommendations.services import platform_dataset
+            from recommendations.services.training import platform_dataset
 
             return platform_dataset()
         path = Path(dataset)

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from recommendations.sources import ef_search
+from recommendations import search_width
 
 
 class Command(BaseCommand):
@@ -13,13 +13,13 @@ class Command(BaseCommand):
         parser.add_argument("--target", type=float, help="Recall@10 to reach (default HNSW_TARGET_RECALL).")
 
     def handle(self, *args, target, **options):
-        result = ef_search.measure_and_store(target=target)
+        result = search_width.measure_and_store(target=target)
         if "recall@10" not in result:
-            self.stdout.write(f"Nothing measured: {result['reason']}; serving uses {result['ef_search']}.")
+            self.stdout.write(f"Nothing measured: {result['reason']}; serving uses {result['search_width']}.")
             return
-        widths = ", ".join(f"{width}: {recall}" for width, recall in result["by_ef_search"].items())
+        widths = ", ".join(f"{width}: {recall}" for width, recall in result["recall_by_width"].items())
         self.stdout.write(
-            f"ef_search {result['ef_search']}: recall@10 {result['recall@10']} (target {result['target']}, "
+            f"search width {result['search_width']}: recall@10 {result['recall@10']} (target {result['target']}, "
             f"{'reached' if result['reached'] else 'not reached'}) over {result['items']:,} items; {widths}; "
             f"{result['seconds']} s"
         )

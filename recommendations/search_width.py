@@ -1,11 +1,11 @@
-"""How wide each HNSW query searches (`hnsw.ef_search`), measured on the live catalog.
+"""Measuring the search width serving needs (sources.hnsw reads it), on the live catalog.
 
 The width that reaches a given recall grows with the catalog: for people's interest vectors on the benchmark
 catalog, 40 reaches recall@10 0.99 at 100k items while a million items need 400. A fixed number is either slow for a
 small catalog or inaccurate for a large one, so it is measured: the exact nearest items of a sample of the people's
-own interest and bio vectors (what serving searches with), then the smallest width on a ladder whose HNSW results
-find at least HNSW_TARGET_RECALL of them. A periodic task measures when due; every process reads the result from
-the shared cache.
+own interest and bio vectors (what serving searches with), then the smallest width on the ladder whose HNSW results
+find at least HNSW_TARGET_RECALL of them. A periodic task measures when due (measure_if_due); the command
+measure_search_width measures at once.
 """
 
 import logging
@@ -19,79 +19,25 @@ from django.db import transaction
 from django.utils import timezone
 from pgvector import HalfVector
 
+from content.models import Item
+from recommendations.pipeline import CROSS_DOMAIN_PER_INTEREST
+from recommendations.sources import Scope
+from recommendations.sources.database import binary_cursor, per_domain_scopes, search
+from recommendations.sources.hnsw import CACHE_KEY, UNMEASURED, forget, search_with
+
 logger = logging.getLogger(__name__)
 
-# pgvector accepts up to 1000.
+# The search widths tried, narrowest first (pgvector accepts up to 1000).
 LADDER = (40, 100, 200, 400, 800, 1000)
-# Until the first measurement (a new site, a cleared cache).
-UNMEASURED = 200
 # Recall over fewer probes moved by several points from one sample to the next at a million items.
 PROBES = 100
 K = 10
 TIE = 1e-6
-CACHE_KEY = "recommendations:hnsw-ef-search"
 # Measure again once a day, or sooner when the catalog has grown or shrunk by this factor since.
 MEASURE_EVERY_SECONDS = 24 * 3600
 CATALOG_CHANGE = 1.5
-# Each process reads the shared measurement again this often. Not keyed by the catalog's version: a measurement
-# changes no item, so on a quiet catalog it would never reach the processes already running.
-READ_EVERY_SECONDS = 60.0
 # Searches from people's vectors into the domains they do not use, timed both ways to choose how serving does them.
 CROSS_DOMAIN_PROBES = 30
-# (when read, the measurement): assigned whole, so concurrent readers see one or the other.
-_read: tuple[float, dict] | None = None
-
-
-def _measured() -> dict:
-    global _read
-    if _read is None or time.monotonic() - _read[0] >= READ_EVERY_SECONDS:
-        _read = (time.monotonic(), cache.get(CACHE_KEY) or {})
-    return _read[1]
-
-
-def serving() -> int:
-    """The width serving uses: HNSW_EF_SEARCH if set, else the last measurement."""
-    if settings.HNSW_EF_SEARCH:
-        return settings.HNSW_EF_SEARCH
-    return _measured().get("ef_search", UNMEASURED)
-
-
-def searches_per_domain() -> bool:
-    """Whether a search leaving domains out goes to each remaining domain's own index (where they exist) rather
-    than walking the catalog-wide one: as measured faster on this catalog; until measured, yes (its cost does not
-    grow with the catalog)."""
-    return _measured().get("cross_domain", {}).get("per_domain", True)
-
-
-def forget() -> None:
-    """Read the shared measurement again on the next query (tests, and this process after it measured)."""
-    global _read
-    _read = None
-
-
-def _settings_sql(width: int, *, local: bool) -> str:
-    scope = "LOCAL " if local else ""
-    return f"SET {scope}hnsw.iterative_scan = relaxed_order; SET {scope}hnsw.ef_search = {int(width)}"
-
-
-def search_with(cursor, width: int) -> None:
-    """Set this transaction's HNSW search: `width` candidates, and iterative scans, without which a filtered query
-    (one domain, active items) silently returns too few rows."""
-    cursor.execute(_settings_sql(width, local=True))
-
-
-def serve_with(cursor, width: int) -> None:
-    """What search_with sets, for serving's searches outside a transaction: as settings of the connection, sent only
-    when they change (a transaction and two statements per search cost as much as the search itself at 100k
-    items). Inside a transaction they stay local to it, since a rollback would undo a setting the connection
-    believes it has."""
-    raw = cursor.connection
-    if not raw.autocommit:
-        search_with(cursor, width)
-        return
-    if getattr(raw, "_platform_hnsw_width", None) != int(width):
-        cursor.execute(_settings_sql(width, local=False))
-        raw._platform_hnsw_width = int(width)
 
 
 def _catalog_size(cursor) -> int:
@@ -123,13 +69,13 @@ def _probes(cursor, count: int, seed: int) -> list[np.ndarray]:
     return [vector.astype(np.float32) for vector in found]
 
 
-def _nearest(cursor, vector: np.ndarray, *, ef_search: int | None) -> list[tuple[int, float]]:
-    """(id, distance) of the serving query (active, embedded items); ef_search None: exact, by a sequential scan."""
+def _nearest(cursor, vector: np.ndarray, *, width: int | None) -> list[tuple[int, float]]:
+    """(id, distance) of the serving query (active, embedded items); width None: exact, by a sequential scan."""
     with transaction.atomic():
-        if ef_search is None:
+        if width is None:
             cursor.execute("SET LOCAL enable_indexscan = off")
         else:
-            search_with(cursor, ef_search)
+            search_with(cursor, width)
         cursor.execute(
             "SELECT id, embedding <=> %(v)s FROM content_item WHERE is_active AND embedding IS NOT NULL "
             "ORDER BY embedding <=> %(v)s LIMIT %(k)s",
@@ -149,19 +95,17 @@ def _recall(found: list[tuple[int, float]], exact: list[tuple[int, float]]) -> f
 
 def measure(*, target: float | None = None, probes: int = PROBES, seed: int = 0) -> dict:
     """Recall@10 per width on the ladder, and the smallest width reaching the target (the largest if none does)."""
-    from recommendations.sources.database import binary_cursor
-
     target = settings.HNSW_TARGET_RECALL if target is None else target
     started = time.perf_counter()
     with binary_cursor() as cursor:
         items = _catalog_size(cursor)
         vectors = _probes(cursor, probes, seed)
         if not vectors:
-            return {"ef_search": UNMEASURED, "reason": "no vectors to search yet", "items": items}
-        exact = [_nearest(cursor, vector, ef_search=None) for vector in vectors]
+            return {"search_width": UNMEASURED, "reason": "no vectors to search yet", "items": items}
+        exact = [_nearest(cursor, vector, width=None) for vector in vectors]
         recall_by_width = {}
         for width in LADDER:
-            found = [_nearest(cursor, vector, ef_search=width) for vector in vectors]
+            found = [_nearest(cursor, vector, width=width) for vector in vectors]
             recall_by_width[width] = round(
                 float(np.mean([_recall(f, e) for f, e in zip(found, exact, strict=True)])), 3
             )
@@ -171,11 +115,11 @@ def measure(*, target: float | None = None, probes: int = PROBES, seed: int = 0)
     nearest_item = [(vector, found[0][0]) for vector, found in zip(vectors, exact, strict=True) if found]
     cross_domain = _time_cross_domain(nearest_item[:CROSS_DOMAIN_PROBES], chosen)
     return {
-        "ef_search": chosen,
+        "search_width": chosen,
         "recall@10": recall_by_width[chosen],
         "target": target,
         "reached": recall_by_width[chosen] >= target,
-        "by_ef_search": recall_by_width,
+        "recall_by_width": recall_by_width,
         "probes": len(vectors),
         "cross_domain": cross_domain,
         "items": items,
@@ -192,11 +136,6 @@ def _time_cross_domain(probes: list[tuple[np.ndarray, int]], width: int) -> dict
     Milliseconds per search (p50, p95, mean) both ways, and whether the per-domain way is the faster on average: a
     feed's time is the sum of its stages, and one stage's slowest searches rarely meet the others' in the same
     request. No verdict while the domains have no indexes of their own."""
-    from content.models import Item
-    from recommendations.pipeline import CROSS_DOMAIN_PER_INTEREST
-    from recommendations.sources import Scope
-    from recommendations.sources.database import per_domain_scopes, search
-
     home = dict(Item.objects.filter(pk__in=[item for _, item in probes]).values_list("pk", "domain__slug"))
     searches = []
     for number, (vector, item) in enumerate(probes):
@@ -228,17 +167,15 @@ def measure_and_store(**options) -> dict:
     cache.set(CACHE_KEY, result, timeout=None)
     forget()
     logger.info(
-        "hnsw ef_search %s (recall@10 %s, %s items)", result["ef_search"], result.get("recall@10"), result["items"]
+        "search width %s (recall@10 %s, %s items)", result["search_width"], result.get("recall@10"), result["items"]
     )
     return result
 
 
 def measure_if_due() -> dict | None:
     """Measure when never measured, a day old, or the catalog changed size a lot."""
-    if settings.HNSW_EF_SEARCH:
+    if settings.HNSW_SEARCH_WIDTH:
         return None
-    from recommendations.sources.database import binary_cursor
-
     last = cache.get(CACHE_KEY)
     with binary_cursor() as cursor:
         items = _catalog_size(cursor)

@@ -1,12 +1,12 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from recommendations.services import ranker_fit
+from recommendations.services.training import ranker_refit
 
 
 class Command(BaseCommand):
     help = (
-        "Fit the ranker's per-situation weights on this site's own behaviour (held-out splits that reproduce each "
-        "situation) and store them as a new version where they beat the serving weights on held-out people."
+        "Refit the ranker's per-situation weights on this site's own behaviour (held-out splits that reproduce each "
+        "situation) and adopt them as a new version where they beat the serving weights on held-out people."
     )
 
     def add_arguments(self, parser):
@@ -14,11 +14,11 @@ class Command(BaseCommand):
             "--min-users", type=int, default=5, help="Refuse to fit on fewer users with held-out activity."
         )
         parser.add_argument("--seed", type=int, default=0)
-        parser.add_argument("--dry-run", action="store_true", help="Report the fit without storing it.")
+        parser.add_argument("--dry-run", action="store_true", help="Report the refit without adopting it.")
 
     def handle(self, *args, min_users, seed, dry_run, **options):
         try:
-            result = ranker_fit(min_users=min_users, store=not dry_run, seed=seed)
+            result = ranker_refit(min_users=min_users, adopt=not dry_run, seed=seed)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
@@ -35,6 +35,6 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"  {'':<14} weights {result['weights'][situation]}")
         if result.get("version"):
-            self.stdout.write(self.style.SUCCESS(f"Stored as ranker v{result['version']} (now serving)"))
+            self.stdout.write(self.style.SUCCESS(f"Adopted as ranker v{result['version']} (now serving)"))
         elif not dry_run:
-            self.stdout.write("Nothing stored: no situation's fitted weights beat the serving ones.")
+            self.stdout.write("Nothing adopted: no situation's fitted weights beat the serving ones.")

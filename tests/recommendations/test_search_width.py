@@ -7,7 +7,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from recommendations.sources import ef_search
+from recommendations import search_width
+from recommendations.sources import hnsw
 from recommendations.sources.database import shared
 from tests import factories
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def measured(settings):
-    settings.HNSW_EF_SEARCH = None
+    settings.HNSW_SEARCH_WIDTH = None
     settings.HNSW_TARGET_RECALL = 0.9
 
 
@@ -27,59 +28,59 @@ def _catalog(domain, count: int, seed: int = 0) -> None:
 
 def test_serving_searches_as_wide_as_the_last_measurement_says(domains, measured):
     _catalog(domains["books"], 120)
-    assert ef_search.serving() == ef_search.UNMEASURED
+    assert hnsw.search_width() == hnsw.UNMEASURED
 
-    result = ef_search.measure_and_store()
+    result = search_width.measure_and_store()
     shared.reset()
 
     # A small catalog is searched exactly at the narrowest width, so that is what serving uses.
-    assert result["ef_search"] == ef_search.LADDER[0]
+    assert result["search_width"] == search_width.LADDER[0]
     assert result["reached"] and result["recall@10"] >= 0.9
     assert result["items"] == 120
-    assert ef_search.serving() == ef_search.LADDER[0]
+    assert hnsw.search_width() == search_width.LADDER[0]
 
 
 def test_a_recall_that_no_width_reaches_gets_the_widest_and_says_so(domains, measured):
     _catalog(domains["books"], 40)
 
-    result = ef_search.measure(target=1.01)
+    result = search_width.measure(target=1.01)
 
-    assert result["ef_search"] == ef_search.LADDER[-1]
+    assert result["search_width"] == search_width.LADDER[-1]
     assert not result["reached"]
-    assert list(result["by_ef_search"]) == list(ef_search.LADDER)
+    assert list(result["recall_by_width"]) == list(search_width.LADDER)
 
 
 def test_a_configured_width_overrides_the_measurement(domains, settings):
-    settings.HNSW_EF_SEARCH = 321
-    cache.set(ef_search.CACHE_KEY, {"ef_search": 40})
+    settings.HNSW_SEARCH_WIDTH = 321
+    cache.set(hnsw.CACHE_KEY, {"search_width": 40})
 
-    assert ef_search.serving() == 321
-    assert ef_search.measure_if_due() is None
+    assert hnsw.search_width() == 321
+    assert search_width.measure_if_due() is None
 
 
 def test_the_statistics_task_measures_again_only_when_a_day_passed_or_the_catalog_changed_size(domains, measured):
     _catalog(domains["books"], 30)
-    first = ef_search.measure_if_due()
+    first = search_width.measure_if_due()
     assert first is not None
 
-    assert ef_search.measure_if_due() is None
+    assert search_width.measure_if_due() is None
 
     _catalog(domains["movies"], 30, seed=1)
-    grown = ef_search.measure_if_due()
+    grown = search_width.measure_if_due()
     assert grown is not None and grown["items"] == 60
 
     stale = {**grown, "measured_at": (timezone.now() - timedelta(days=2)).isoformat()}
-    cache.set(ef_search.CACHE_KEY, stale)
-    assert ef_search.measure_if_due() is not None
+    cache.set(hnsw.CACHE_KEY, stale)
+    assert search_width.measure_if_due() is not None
 
 
 def test_a_measurement_made_elsewhere_reaches_serving_though_no_item_changed(domains, measured, monkeypatch):
     _catalog(domains["books"], 20)
-    assert ef_search.serving() == ef_search.UNMEASURED
+    assert hnsw.search_width() == hnsw.UNMEASURED
 
     # Another process (the worker) stores a measurement; nothing in the catalog changes.
-    cache.set(ef_search.CACHE_KEY, {"ef_search": 400})
-    assert ef_search.serving() == ef_search.UNMEASURED  # read at most once per READ_EVERY_SECONDS
-    monkeypatch.setattr(ef_search, "READ_EVERY_SECONDS", 0.0)
+    cache.set(hnsw.CACHE_KEY, {"search_width": 400})
+    assert hnsw.search_width() == hnsw.UNMEASURED  # read at most once per READ_EVERY_SECONDS
+    monkeypatch.setattr(hnsw, "READ_EVERY_SECONDS", 0.0)
 
-    assert ef_search.serving() == 400
+    assert hnsw.search_width() == 400
