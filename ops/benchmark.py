@@ -29,9 +29,9 @@ from content.services import item_update
 from platform_site import serving_process
 from recommendations import search_width, selectors, timing
 from recommendations.selectors import _query_vector, feed_for_user
-from recommendations.sources import database as database_sources
 from recommendations.services import interests as interest_services
 from recommendations.services import statistics
+from recommendations.sources import database as database_sources
 from recommendations.sources import hnsw
 
 PREFIX = "bench-"

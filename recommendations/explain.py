@@ -1,10 +1,12 @@
-"""One grounded sentence per feed entry: the signal that put it there, named in the person's terms."""
+"""One grounded sentence per feed entry: the signal that put it there, named in the person's terms; on an item page,
+how each similar item relates to that item."""
 
 import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from recommendations import signals
 from recommendations.interests import InterestModel
 from recommendations.sources import Facts
 
@@ -31,15 +33,15 @@ class Context:
     anchors: dict[str, dict[int, int]] = field(default_factory=dict)
     query: str = ""
     query_similarity: np.ndarray | None = None
+    # The item whose page lists these ("more like this"): reasons relate each entry to it, not to the person.
+    page_item: int | None = None
 
     @functools.cached_property
     def anchor_preference(self) -> np.ndarray:
         """Per liked item: 1 for what was liked, saved or rated, less for what was only opened."""
         return np.array(
             [
-                1.0
-                if self.feedback.get(int(item), ("view",))[0] in ("like", "save", "rating")
-                else IMPLICIT_ANCHOR_DISCOUNT
+                1.0 if signals.is_explicit(self.feedback.get(int(item), ("view",))[0]) else IMPLICIT_ANCHOR_DISCOUNT
                 for item in self.liked.ids
             ]
         )
@@ -109,6 +111,8 @@ def explain(
         # Only claim "you asked for" when the item really is about what was asked.
         strongest = _strongest({**signals, "query": 0.0}, typical or {})
     titles = context.titles
+    if context.page_item is not None:
+        return _more_like(facts, row, strongest, context)
     if strongest == "query":
         return f"You asked for '{_quote(context.query)}'", "query"
     if strongest in COLLABORATIVE:
@@ -136,6 +140,15 @@ def explain(
     if facts.popularity[row] > 0:
         return f"Popular in {domain}", "popular"
     return f"Something different: {domain}", "explore"
+
+
+def _more_like(facts: Facts, row: int, strongest: str | None, context: Context) -> tuple[str, str]:
+    title = context.titles.get(context.page_item, "")
+    if strongest in COLLABORATIVE:
+        return f"People who liked {title} also liked this", "collaborative"
+    if len(context.liked) and facts.domains[row] != context.liked.domains[0]:
+        return f"Close to {title}, in {_domain_name(context, facts.domains[row])}", "similar"
+    return f"Similar to {title}", "similar"
 
 
 def _strongest(signals: dict[str, float], typical: dict[str, float]) -> str | None:

@@ -143,3 +143,22 @@ def compute(
     if model.negative is not None:
         values["negative"] = np.clip(facts.vectors @ model.negative, 0.0, None)
     return values
+
+
+def for_item(facts: Facts, *, item: Facts, evidence: Evidence, now: float, centres: dict[str, np.ndarray]):
+    """An item page's candidates, on the same scale as a feed's signals for someone who liked just that item: close
+    to it in meaning (within its domain or across), co-engaged with it (each kind trusted by its own strength),
+    popular, trending, fresh. `item` holds the page's item; `evidence` its neighbour lists."""
+    n = len(facts)
+    values = {name: np.zeros(n, dtype=np.float32) for name in FEATURES}
+    if n == 0:
+        return values
+    values["sem_items"] = (facts.vectors @ item.vectors[0]).astype(np.float32)
+    values["sem_transfer"] = _transfer(facts, item, centres)
+    for name in ("collab", "cf"):
+        raw = np.array([getattr(evidence, name).get(int(candidate), 0.0) for candidate in facts.ids], dtype=np.float32)
+        values[name] = collaborative.evidence_scaled(raw, COLLAB_HALF_TRUST)
+    values["popularity"] = facts.popularity.astype(np.float32)
+    values["trending"] = facts.trending.astype(np.float32)
+    values["freshness"] = freshness(facts.published, now)
+    return values

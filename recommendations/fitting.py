@@ -1,11 +1,11 @@
 """Fit the ranker's weights per situation on held-out splits of training data that reproduce each situation.
 
 Each situation's weights are searched on its own task (long histories continued, three-click histories, people
-with words only, a hidden domain, brand-new items) by ranking the same candidate pools the site serves. A signal
-a task cannot observe keeps its prior weight. In the short-history task a hit counts for less the more popular the
-item (exposure_weights), so that fit does not learn to serve what people would have found anyway. A fitted block
-replaces the current one only if it also ranks better on users held out from the fit; the report says, per
-situation, what was compared and why.
+with words only, a hidden domain, brand-new items, an item page's similar items) by ranking the same candidate pools
+the site serves. A signal a task cannot observe keeps its prior weight. In the short-history task a hit counts for
+less the more popular the item (exposure_weights), so that fit does not learn to serve what people would have found
+anyway. A fitted block replaces the current one only if it also ranks better on users held out from the fit; the
+report says, per situation, what was compared and why.
 """
 
 from dataclasses import dataclass, field
@@ -42,6 +42,7 @@ TASKS = {
     "words_only": (splits.words_only, {"share": 0.5}),
     "new_domain": (splits.new_domain, {"user_share": 0.5}),
     "new_item": (splits.cold_items, {"share": 0.1}),
+    "similar_items": (splits.co_engaged, {}),
 }
 
 
@@ -111,9 +112,7 @@ def task_from_split(split: splits.Split, *, seed: int, max_users: int = MAX_TASK
     worth_of = exposure_weights if split.situation in EXPOSURE_WEIGHTED else np.ones_like
     collected = []
     for user in users:
-        person = person_from(split.train, user, now=sources.now, index=index)
-        request = pipeline.Request(now=sources.now, scope=split.scope(user))
-        found = pipeline.candidates(person, request, sources)
+        found = _pool(split, user, sources, index)
         matrix = np.stack([found.values[name] for name in FEATURES], axis=1)
         relevant = np.isin(found.facts.ids, list(split.test[user]))
         collected.append((matrix, found.situations, relevant, len(split.test[user]), worth_of(found.facts.engagement)))
@@ -129,6 +128,15 @@ def task_from_split(split: splits.Split, *, seed: int, max_users: int = MAX_TASK
         worth[row, : len(exposure)] = exposure
     wanted = np.array([count for _, _, _, count, _ in collected], dtype=np.float32)
     return Task(split.situation, values, situation, relevant, wanted, worth)
+
+
+def _pool(split: splits.Split, user: int, sources: MemorySources, index: dict) -> pipeline.Candidates:
+    if user in split.queries:
+        # An item page: the pool is the page item's, without what the person already met (as evaluation serves it).
+        met = frozenset(split.train.items[index.get(user, [])].tolist())
+        return pipeline.similar_candidates(split.queries[user], excluded=met, sources=sources, now=sources.now)
+    person = person_from(split.train, user, now=sources.now, index=index)
+    return pipeline.candidates(person, pipeline.Request(now=sources.now, scope=split.scope(user)), sources)
 
 
 def ndcg_per_user(task: Task, weights: np.ndarray, k: int = K) -> np.ndarray:

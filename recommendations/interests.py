@@ -44,10 +44,6 @@ class InterestModel:
     def history_evidence(self) -> float:
         return sum(self.positive_items.values())
 
-    @property
-    def is_empty(self) -> bool:
-        return not self.interests
-
     def strongest(self, limit: int) -> list[int]:
         """Heaviest first; ties by id, so a reloaded model (stored as JSON, key order lost) agrees."""
         return sorted(self.positive_items, key=lambda item: (-self.positive_items[item], item))[:limit]
@@ -82,8 +78,8 @@ def item_weights(events: list[Event]) -> tuple[dict[int, float], dict[int, float
     net: dict[int, float] = {}
     for event in events:
         net[event.item_id] = net.get(event.item_id, 0.0) + signals.event_weight(event.kind, event.value, event.age_days)
-    positive = {item: weight for item, weight in net.items() if weight > 1e-6}
-    negative = {item: -weight for item, weight in net.items() if weight < -1e-6}
+    positive = {item: weight for item, weight in net.items() if signals.leans_for(weight)}
+    negative = {item: -weight for item, weight in net.items() if signals.leans_against(weight)}
     return positive, negative
 
 

@@ -1,9 +1,17 @@
 """The one ranking pipeline: candidate sources -> features -> situations and scoring -> diversity ->
-exploration slots -> reasons.
+exploration slots -> reasons. Feeds, the anonymous feed and an item page's similar items all run it.
 
-Serving (selectors.py) passes database sources, fitting and offline evaluation pass in-memory ones built by the
-same code from training data; the stages, pool sizes and weights are the same, so an offline number is the
-number the site serves.
+Serving (selectors.py) passes database sources; fitting and offline evaluation pass in-memory ones built by the same
+code from training data. What is shared: the stages, the pool sizes, the features, the situations, the stored form of
+a person's interests, the feedback definitions (signals.py), and the functions that build statistics and neighbour
+lists. What is not:
+- the weights: serving uses the active fitted version (RankerWeights; the priors before any fit), while offline
+  evaluation fits its own on each split's training data, from the priors, with the same fitting code. An offline
+  number is what the site would serve after a refit on that data, not with the weights it serves today;
+- the sources' exactness: serving searches an HNSW index and reads neighbour lists as last rebuilt, memory sources
+  search exactly and build the lists from the training data at once;
+- the data: evaluation reads ratings as its loader is told (evaluate_recommender --graded-ratings), and its people
+  carry no preferred domains or named feedback, so their reasons are not the site's.
 """
 
 from dataclasses import dataclass, field
@@ -284,39 +292,60 @@ def feed(person: Person, request: Request, sources: Sources, ranker: ranking.Ran
     return ranked
 
 
-# More like this: its own sources and a fixed blend, through the same stages.
+# More like this: the item's nearest in meaning and its co-engaged items, ranked as a situation of their own.
 SIMILAR_NEAREST = 40
 SIMILAR_NEIGHBOURS = {collaborative.COSINE: 20, collaborative.CF: 20}
-SIMILAR_WEIGHTS = {"similarity": 0.75, "collab": 0.25}
 SIMILAR_EXPLORE = 0.4
 
 
-def similar(item_id: int, *, excluded: frozenset[int], sources: Sources, limit: int) -> list[Ranked]:
-    """Semantically close and co-engaged items, diversified, other domains included."""
+def similar_candidates(item_id: int, *, excluded: frozenset[int], sources: Sources, now: float) -> Candidates | None:
+    """An item page's pool, with each candidate's features, all in the similar-items situation (None: the item has
+    no vector yet). Fitting learns this situation's weights from the same stage."""
     item = sources.facts([item_id])
     if len(item) == 0:
-        return []
-    vector = item.vectors[0]
+        return None
     excluded = excluded | {item_id}
-    pool = dict.fromkeys(sources.nearest([vector], k=SIMILAR_NEAREST, scope=Scope()), "similar")
+    pool = dict.fromkeys(sources.nearest([item.vectors[0]], k=SIMILAR_NEAREST, scope=Scope()), "similar")
     found = sources.neighbours({item_id: 1.0}, limits=SIMILAR_NEIGHBOURS, scope=Scope())
-    co_engaged: dict[int, float] = {}
-    anchors: dict[int, int] = {}
     for kind in SIMILAR_NEIGHBOURS:
-        scores, kind_anchors = found.get(kind, ({}, {}))
-        for candidate, score in scores.items():
-            co_engaged[candidate] = max(co_engaged.get(candidate, 0.0), score)
-            anchors.setdefault(candidate, kind_anchors[candidate])
-    for candidate in co_engaged:
-        pool.setdefault(candidate, "collaborative")
+        for candidate in found.get(kind, ({}, {}))[0]:
+            pool.setdefault(candidate, "collaborative")
     facts = sources.facts([candidate for candidate in pool if candidate not in excluded])
     facts = facts.take(np.flatnonzero(facts.active))
-    if len(facts) == 0:
+    evidence = features.Evidence(
+        collab=found.get(collaborative.COSINE, ({}, {}))[0],
+        collab_cross={},
+        cf=found.get(collaborative.CF, ({}, {}))[0],
+        people={},
+        liked=item,
+    )
+    values = features.for_item(
+        facts, item=item, evidence=evidence, now=now, centres=sources.domain_centres() if len(facts) else {}
+    )
+    return Candidates(
+        facts=facts,
+        values=values,
+        situations=np.full(len(facts), situations.SITUATIONS.index(situations.SIMILAR_ITEMS)),
+        sources=pool,
+        evidence=evidence,
+        anchors={
+            "collab": found.get(collaborative.COSINE, ({}, {}))[1],
+            "cf": found.get(collaborative.CF, ({}, {}))[1],
+        },
+    )
+
+
+def similar(
+    item_id: int, *, excluded: frozenset[int], sources: Sources, ranker: ranking.Ranker, now: float, limit: int
+) -> list[Ranked]:
+    """Semantically close and co-engaged items, scored by the ranker's similar-items weights, diversified, other
+    domains included, each with a reason that relates it to the item."""
+    found = similar_candidates(item_id, excluded=excluded, sources=sources, now=now)
+    if found is None or len(found.facts) == 0:
         return []
-    similarity = facts.vectors @ vector
-    raw = np.array([co_engaged.get(int(candidate), 0.0) for candidate in facts.ids], dtype=np.float32)
-    collab = collaborative.evidence_scaled(raw, features.COLLAB_HALF_TRUST)
-    scores = SIMILAR_WEIGHTS["similarity"] * similarity + SIMILAR_WEIGHTS["collab"] * collab
+    facts = found.facts
+    contributions = ranker.contribution_matrix(found.values, found.situations)
+    scores = np.round(contributions.sum(axis=1), 4)
     order = ranking.diversify(
         facts.vectors,
         facts.domains,
@@ -327,16 +356,26 @@ def similar(item_id: int, *, excluded: frozenset[int], sources: Sources, limit: 
         page_size=limit,
         domain_cap=0.5,
     )
-    title = sources.titles([item_id]).get(item_id, "")
-    names = sources.domain_names()
+    context = Context(
+        model=InterestModel(),
+        liked=found.evidence.liked,
+        titles=sources.titles([item_id]),
+        domain_names=sources.domain_names(),
+        anchors=found.anchors,
+        page_item=item_id,
+    )
+    shown, typical = ranking.explained(contributions, order)
     ranked = []
-    for row in order:
-        if collab[row] > 0.3 and collab[row] * SIMILAR_WEIGHTS["collab"] > similarity[row] * 0.5:
-            reason, kind = f"People who liked {title} also liked this", "collaborative"
-        elif facts.domains[row] != item.domains[0]:
-            reason, kind = f"Close to {title}, in {names.get(facts.domains[row], facts.domains[row])}", "similar"
-        else:
-            reason, kind = f"Similar to {title}", "similar"
-        signals = {"similarity": round(float(similarity[row]), 4), "collab": round(float(collab[row]), 4)}
-        ranked.append(Ranked(int(facts.ids[row]), round(float(scores[row]), 4), reason, kind, signals))
+    for row, signals in zip(order, shown, strict=True):
+        reason, kind = explain(
+            facts,
+            row,
+            signals,
+            context,
+            typical=typical,
+            freshness=float(found.values["freshness"][row]),
+            exploration=False,
+            source=found.sources.get(int(facts.ids[row])),
+        )
+        ranked.append(Ranked(int(facts.ids[row]), float(scores[row]), reason, kind, signals))
     return ranked

@@ -14,7 +14,7 @@ from django.db import connection
 
 from content.embedding import get_encoder, to_array
 from content.models import Domain, Interaction, Item, Profile
-from recommendations import neighbour_sums, pipeline
+from recommendations import neighbour_sums, pipeline, signals
 from recommendations.interests import InterestModel, InterestVector
 from recommendations.models import InterestProfile, RankerWeights
 from recommendations.ranking import Ranker
@@ -26,9 +26,6 @@ from recommendations.types import MAX_QUERY_LENGTH, Feed, FeedEntry, FeedRequest
 FEED_CACHE_SECONDS = settings.FEED_CACHE_SECONDS
 MAX_PAGE_SIZE = 100
 RANKER_CACHE_KEY = "ranker-weights"
-# What a person did with an item, strongest first: the reason names the strongest.
-FEEDBACK_PRIORITY = ("like", "save", "rating", "click", "view")
-ALWAYS_EXCLUDED = {Interaction.Kind.HIDE, Interaction.Kind.DISLIKE}
 
 sources = DatabaseSources()
 
@@ -71,17 +68,6 @@ def _query_vector(query: str) -> np.ndarray:
 
 def _encode_query(query: str) -> np.ndarray | None:
     return _query_vector(query) if query else None
-
-
-def strongest_feedback(interactions) -> dict[int, tuple[str, float | None]]:
-    feedback: dict[int, tuple[str, float | None]] = {}
-    for item, kind, value in interactions:
-        if kind not in FEEDBACK_PRIORITY or (kind == "rating" and (value or 0) < 4):
-            continue
-        current = feedback.get(item)
-        if current is None or FEEDBACK_PRIORITY.index(kind) < FEEDBACK_PRIORITY.index(current[0]):
-            feedback[item] = (kind, value)
-    return feedback
 
 
 # The person's stored interests in one statement, vectors in binary: every uncached feed reads them, and two ORM
@@ -128,8 +114,8 @@ def person_state(user, *, preferred: list[str], exclude_seen: bool = True) -> pi
         neighbours=neighbours,
         user=user.pk,
         bio_vector=to_array(profile.embedding) if profile and profile.embedding is not None else None,
-        excluded=frozenset(item for item, kind, _ in interactions if exclude_seen or kind in ALWAYS_EXCLUDED),
-        feedback=strongest_feedback(interactions),
+        excluded=frozenset(item for item, kind, _ in interactions if exclude_seen or kind in signals.DISMISSING_KINDS),
+        feedback=signals.strongest_positive(interactions),
         preferred_domains=frozenset(preferred),
     )
 
@@ -261,9 +247,11 @@ def similar_items(*, item: Item, user=None, limit: int = 10) -> list[FeedEntry]:
     excluded = frozenset()
     if _is_person(user):
         excluded = frozenset(
-            Interaction.objects.filter(user=user, kind__in=ALWAYS_EXCLUDED).values_list("item_id", flat=True)
+            Interaction.objects.filter(user=user, kind__in=signals.DISMISSING_KINDS).values_list("item_id", flat=True)
         )
-    ranked = pipeline.similar(item.pk, excluded=excluded, sources=sources, limit=limit)
+    ranked = pipeline.similar(
+        item.pk, excluded=excluded, sources=sources, ranker=active_ranker(), now=time.time(), limit=limit
+    )
     return feed_entries(ranked, only_active=False)
 
 

@@ -1,7 +1,9 @@
 """Which situation each (person, candidate) pair is in: the ranker has weights for each.
 
 Collaborative filtering is strong for a regular with a long history and silent for someone who only wrote a bio,
-for a domain the person never used, or for an item nobody has touched yet; the blend differs accordingly.
+for a domain the person never used, or for an item nobody has touched yet; the blend differs accordingly. An item
+page's "more like this" is a situation of its own: its candidates are ranked by how they relate to that item, not to
+a person (pipeline.similar assigns it to all of them).
 """
 
 import numpy as np
@@ -13,7 +15,8 @@ SHORT_HISTORY = "short_history"
 WORDS_ONLY = "words_only"
 NEW_DOMAIN = "new_domain"
 NEW_ITEM = "new_item"
-SITUATIONS = (LONG_HISTORY, SHORT_HISTORY, WORDS_ONLY, NEW_DOMAIN, NEW_ITEM)
+SIMILAR_ITEMS = "similar_items"
+SITUATIONS = (LONG_HISTORY, SHORT_HISTORY, WORDS_ONLY, NEW_DOMAIN, NEW_ITEM, SIMILAR_ITEMS)
 # At most this many distinct items with positive feedback is a short history.
 SHORT_HISTORY_ITEMS = 5
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from recommendations import situations
+from recommendations import signals, situations
 from recommendations.dataset import Dataset
 from recommendations.sources import Scope
 
@@ -22,6 +22,8 @@ class Split:
     test: dict[int, set[int]]
     # user -> which items they are served from (a domain tab, a set of new items); default: everything
     scopes: dict[int, Scope] = field(default_factory=dict)
+    # user -> the item whose page they are on, where what they must find is "more like this" of it
+    queries: dict[int, int] = field(default_factory=dict)
 
     def scope(self, user: int) -> Scope:
         return self.scopes.get(user, Scope())
@@ -41,7 +43,7 @@ def _by_user(dataset: Dataset) -> list[np.ndarray]:
 
 def _found(dataset: Dataset, held: np.ndarray, trained: np.ndarray) -> set[int]:
     """Positively engaged items among the held-out rows that the user did not already meet in training."""
-    positive = {int(dataset.items[row]) for row in held if dataset.weights[row] > 0}
+    positive = {int(dataset.items[row]) for row in held if signals.leans_for(dataset.weights[row])}
     return positive - set(dataset.items[trained].tolist())
 
 
@@ -96,12 +98,12 @@ def cold_items(dataset: Dataset, *, share: float = 0.2, seed: int = 0) -> Split:
     is_cold[cold] = True
     rows_cold = is_cold[dataset.items]
     train = dataset.subset(~rows_cold)
-    trained_users = set(np.unique(train.users[train.weights > 0]).tolist())
+    trained_users = set(np.unique(train.users[signals.leans_for(train.weights)]).tolist())
     test: dict[int, set[int]] = {}
     for user, item, weight in zip(
         dataset.users[rows_cold], dataset.items[rows_cold], dataset.weights[rows_cold], strict=True
     ):
-        if weight > 0 and int(user) in trained_users:
+        if signals.leans_for(weight) and int(user) in trained_users:
             test.setdefault(int(user), set()).add(int(item))
     _require(test, "cold_items")
     scope = Scope(within=frozenset(int(item) for item in cold))
@@ -113,7 +115,9 @@ def words_only(dataset: Dataset, *, share: float = 0.2, seed: int = 0, fold: int
 
     With `fold` (0-4), the test users are that fifth of the people with bios, so five folds test everyone once.
     """
-    people = sorted(user for user in dataset.bios if np.any((dataset.users == user) & (dataset.weights > 0)))
+    people = sorted(
+        user for user in dataset.bios if np.any((dataset.users == user) & signals.leans_for(dataset.weights))
+    )
     if not people:
         raise SplitSkipped("the words_only split needs users with a bio and at least one positive interaction")
     order = np.random.default_rng(seed).permutation(people)
@@ -121,7 +125,7 @@ def words_only(dataset: Dataset, *, share: float = 0.2, seed: int = 0, fold: int
     chosen = {int(user) for user in chosen}
     held = np.isin(dataset.users, list(chosen))
     test = {
-        user: {int(item) for item in dataset.items[held & (dataset.users == user) & (dataset.weights > 0)]}
+        user: {int(item) for item in dataset.items[held & (dataset.users == user) & signals.leans_for(dataset.weights)]}
         for user in chosen
     }
     return Split("words_only", situations.WORDS_ONLY, dataset.subset(~held), test)
@@ -138,7 +142,7 @@ def new_domain(dataset: Dataset, *, user_share: float = 0.3, seed: int = 0, min_
     scopes: dict[int, Scope] = {}
     for rows in _by_user(dataset):
         user = int(dataset.users[rows[0]])
-        positive_rows = rows[dataset.weights[rows] > 0]
+        positive_rows = rows[signals.leans_for(dataset.weights[rows])]
         values, counts = np.unique(domains[dataset.items[positive_rows]], return_counts=True)
         eligible = [value for value, count in zip(values, counts, strict=True) if count >= min_in_domain]
         if len(values) < 2 or not eligible or rng.random() > user_share:
@@ -146,10 +150,27 @@ def new_domain(dataset: Dataset, *, user_share: float = 0.3, seed: int = 0, min_
         hidden = eligible[rng.integers(len(eligible))]
         hidden_rows = rows[domains[dataset.items[rows]] == hidden]
         train_mask[hidden_rows] = False
-        test[user] = {int(dataset.items[row]) for row in hidden_rows if dataset.weights[row] > 0}
+        test[user] = {int(dataset.items[row]) for row in hidden_rows if signals.leans_for(dataset.weights[row])}
         scopes[user] = Scope(domain=str(hidden))
     _require(test, "new_domain")
     return Split("new_domain", situations.NEW_DOMAIN, dataset.subset(train_mask), test, scopes)
+
+
+def co_engaged(dataset: Dataset, *, seed: int = 0, **options) -> Split:
+    """A history continued (temporal), seen from an item page: the page is the person's latest positive before the
+    cut, and what they must find among its similar items is what they went on to like, its held-out co-engaged
+    items."""
+    continued = temporal(dataset, seed=seed, **options)
+    train = continued.train
+    queries = {}
+    for rows in _by_user(train):
+        user = int(train.users[rows[0]])
+        positive = rows[signals.leans_for(train.weights[rows])]
+        if user in continued.test and len(positive):
+            queries[user] = int(train.items[positive[-1]])
+    test = {user: continued.test[user] for user in queries}
+    _require(test, "similar_items")
+    return Split("similar_items", situations.SIMILAR_ITEMS, train, test, queries=queries)
 
 
 def holdout(dataset: Dataset, pairs: list[tuple[int, int, str | None]]) -> Split:

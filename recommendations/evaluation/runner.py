@@ -11,7 +11,7 @@ from django.conf import settings
 from content.embedding import get_encoder
 from recommendations import splits
 from recommendations.dataset import Dataset
-from recommendations.evaluation import metrics
+from recommendations.evaluation import metrics, similar
 from recommendations.evaluation.recommenders import Platform, Recommender, baselines
 from recommendations.interests import bio_phrases
 
@@ -58,6 +58,8 @@ def _phrases_needed(bio: str) -> list[str]:
 def make_splits(name: str, dataset: Dataset, seed: int, holdout: list | None = None) -> list[splits.Split]:
     if name == "holdout":
         return [splits.holdout(dataset, holdout or [])]
+    if name == similar.SPLIT:
+        return [splits.co_engaged(dataset, seed=seed)]
     if name == "words_only":
         return [splits.words_only(dataset, seed=seed, fold=fold) for fold in range(WORDS_ONLY_FOLDS)]
     return [splits.SPLITS[name](dataset, seed=seed)]
@@ -152,10 +154,16 @@ def run(
                 log(f"  skipped: {reason}")
                 break
             report["runs"][name][seed] = evaluate(
-                folds, lambda: [*baselines(), Platform(explore=explore)], seed=seed, max_users=max_users, log=log
+                folds, lambda name=name: _recommenders(name, explore), seed=seed, max_users=max_users, log=log
             )
     report["summary"] = summarize(report)
     return report
+
+
+def _recommenders(split_name: str, explore: float) -> list[Recommender]:
+    if split_name == similar.SPLIT:
+        return similar.recommenders()
+    return [*baselines(), Platform(explore=explore)]
 
 
 def summarize(report: dict) -> dict:

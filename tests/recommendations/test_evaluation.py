@@ -154,10 +154,30 @@ def test_evaluate_command_reports_every_method_for_every_situation(dataset_dir, 
             summary[situation]["platform"]["recall@10"]["mean"] > summary[situation]["popularity"]["recall@10"]["mean"]
         )
     fits = report["runs"]["temporal"]["0"]["platform"]["fits"][0]
-    assert set(fits["weights"]) == {"long_history", "short_history", "words_only", "new_domain", "new_item"}
+    assert set(fits["weights"]) == {
+        "long_history",
+        "short_history",
+        "words_only",
+        "new_domain",
+        "new_item",
+        "similar_items",
+    }
     assert (tmp_path / "plot.png").stat().st_size > 0
     printed = capsys.readouterr().out
     assert "Recall@10 / NDCG@10" in printed and "Spread over seeds" in printed
+
+
+def test_evaluate_command_compares_similar_items_with_item_knn_and_meaning_alone(dataset_dir, tmp_path, capsys):
+    out = tmp_path / "report.json"
+
+    call_command("evaluate_recommender", "--dataset", str(dataset_dir), "--split", "similar_items", "--json", str(out))
+
+    summary = json.loads(out.read_text())["summary"]
+    assert set(summary) == {"similar_items"}
+    assert set(summary["similar_items"]) == {"item-knn", "meaning only", "platform priors", "platform"}
+    # Topics are clean here: from an item page of the person's topic, the platform finds what they went on to like.
+    assert summary["similar_items"]["platform"]["recall@10"]["mean"] > 0.5
+    assert "similar_items" in capsys.readouterr().out
 
 
 @pytest.mark.django_db

@@ -127,6 +127,6 @@ def test_user_with_nothing_has_an_empty_interest_model(topics, embed_everything)
 
     model, _ = load_interests(user_id=user.pk)
 
-    assert model.is_empty
+    assert model.interests == []
     assert model.negative is None
     assert interest_summary(user=user)["interests"] == []

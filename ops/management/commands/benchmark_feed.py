@@ -54,9 +54,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"\npgvector HNSW at {ann['items']:,} items (serving uses search width {hnsw.search_width()}):"
             )
-            self.stdout.write(
-                f"  {'width':>9}{'recall@10':>11}{'filtered':>10}{'rows':>6}{'p50 ms':>8}{'p95 ms':>8}"
-            )
+            self.stdout.write(f"  {'width':>9}{'recall@10':>11}{'filtered':>10}{'rows':>6}{'p50 ms':>8}{'p95 ms':>8}")
             for ef, row in ann["recall_by_width"].items():
                 self.stdout.write(
                     f"  {ef:>9}{row['recall@10']:>11.3f}{row['filtered_recall@10']:>10.3f}{row['filtered_rows']:>6.1f}"

@@ -3,9 +3,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from recommendations import pipeline, splits
-from recommendations.evaluation import data, runner
+from recommendations.evaluation import data, runner, similar
 
 SITUATION_SPLITS = list(splits.SPLITS)
+# Asked for by name only: an item page's similar items, against item-kNN and meaning alone.
+EXTRA_SPLITS = [similar.SPLIT]
 
 
 class Command(BaseCommand):
@@ -19,7 +21,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--dataset", required=True)
-        parser.add_argument("--split", action="append", choices=SITUATION_SPLITS, help="Repeatable; default: all.")
+        parser.add_argument(
+            "--split",
+            action="append",
+            choices=SITUATION_SPLITS + EXTRA_SPLITS,
+            help=f"Repeatable; default: all but {', '.join(EXTRA_SPLITS)}.",
+        )
         parser.add_argument("--holdout", type=Path, help="CSV of (user, item[, domain]) pairs to hide and find.")
         parser.add_argument(
             "--domains", choices=["given", "genre"], default="given", help="genre: first genre is the domain."
