@@ -37,10 +37,12 @@ def demo_domains() -> None:
 
 
 def demo_load() -> dict:
-    """Idempotent: items are matched by external_id and users by username; embedding is queued for the worker."""
+    """Idempotent: items are matched by external_id and users by username; items without a picture get a cover
+    drawn from their text; embedding is queued for the worker."""
     demo_domains()
     rows = list(enumerate(read_jsonl("items.jsonl"), start=1))
     report, item_ids = importers.import_items(rows)
+    services.items_draw_covers(item_ids=item_ids)
     importers.queue_embedding(item_ids)
     users = _demo_users()
     return {"items": report.accepted, "rejected": len(report.rejected), "users": users}

@@ -1,5 +1,7 @@
 from django import forms
+from django.db.models.fields.files import FieldFile
 
+from content import images
 from content.models import DESCRIPTION_MAX_LENGTH, ITEM_EDITABLE_FIELDS, TITLE_MAX_LENGTH, Domain, Item
 from content.services import normalize_tags
 
@@ -31,6 +33,13 @@ class ItemForm(forms.ModelForm):
         if not title:
             raise forms.ValidationError("An item needs a title.")
         return title[:TITLE_MAX_LENGTH]
+
+    def clean_image(self):
+        image = self.cleaned_data.get("image")
+        # A picture already stored (unchanged, or a cover the site drew) was checked when it arrived.
+        if not image or isinstance(image, FieldFile):
+            return image
+        return images.image_clean(image)
 
     def clean_tags(self):
         tags = self.cleaned_data.get("tags") or []

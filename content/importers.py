@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
-from content import vectors
+from content import images, vectors
 from content.forms import ImportItemForm
 from content.models import ITEM_EDITABLE_FIELDS, Domain, Interaction, Item
 
@@ -96,9 +97,12 @@ def _movielens_interaction(row: dict) -> dict:
 
 
 def import_items(
-    rows: Iterable[tuple[int, dict | str]], *, default_domain: str | None = None
+    rows: Iterable[tuple[int, dict | str]], *, default_domain: str | None = None, base_dir: Path | None = None
 ) -> tuple[ImportReport, list[int]]:
-    """Create or update items (matched on external_id); returns the report and the ids to embed."""
+    """Create or update items (matched on external_id); returns the report and the ids to embed.
+
+    An `image` column holds an http(s) URL or a file path (relative ones from base_dir, the catalog's folder).
+    """
     report = ImportReport()
     saved_ids: list[int] = []
     for number, row in rows:
@@ -115,7 +119,14 @@ def import_items(
         )
         # An empty cell keeps what is stored (like the API's upsert); a new item gets the defaults.
         data = {**_current_values(existing, default_domain), **data}
-        form = ImportItemForm(data=data, instance=existing)
+        files = {}
+        if isinstance(data.get("image"), str):
+            try:
+                files["image"] = images.image_from_reference(data.pop("image"), base_dir=base_dir)
+            except ValidationError as error:
+                report.reject(number, f"image: {' '.join(error.messages)}")
+                continue
+        form = ImportItemForm(data=data, files=files, instance=existing)
         if not form.is_valid():
             report.reject(number, _form_errors(form))
             continue

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.core.validators import FileExtensionValidator, MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import LessThanOrEqual
@@ -30,7 +30,10 @@ ITEM_EDITABLE_FIELDS = (
     "language",
     "published_at",
     "is_active",
+    "image",
 )
+# Raster uploads (content.images checks what they really are) and the SVG covers the site draws itself.
+IMAGE_EXTENSIONS = ["png", "jpg", "jpeg", "gif", "webp", "svg"]
 
 
 class Embedded(models.Model):
@@ -77,6 +80,13 @@ class Item(Embedded):
     language = models.CharField(max_length=12, default="en")
     published_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
+    image = models.FileField(
+        upload_to="items/",
+        max_length=200,
+        blank=True,
+        validators=[FileExtensionValidator(IMAGE_EXTENSIONS)],
+        help_text="PNG, JPEG, GIF or WebP, up to 5 MB.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

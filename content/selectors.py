@@ -3,11 +3,14 @@
 from collections import defaultdict
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from content.models import Domain, Interaction, Item
 
 HISTORY_LIMIT = 100
+# How long the answer to "does the catalog have more than one language?" is reused; it changes with whole imports.
+LANGUAGES_CACHE_SECONDS = 300
 
 
 def domain_list() -> QuerySet[Domain]:
@@ -27,6 +30,26 @@ def item_list(*, domain: str | None = None, tag: str | None = None, search: str 
 
 def item_get_active(*, pk: int) -> Item | None:
     return Item.objects.select_related("domain").defer("embedding").filter(pk=pk, is_active=True).first()
+
+
+def catalog_is_multilingual() -> bool:
+    """Whether active items come in more than one language (only then is an item's language worth showing)."""
+    multilingual = cache.get("catalog:multilingual")
+    if multilingual is None:
+        languages = Item.objects.filter(is_active=True).order_by().values("language").distinct()[:2]
+        multilingual = len(languages) > 1
+        cache.set("catalog:multilingual", multilingual, LANGUAGES_CACHE_SECONDS)
+    return multilingual
+
+
+def saved_list(*, user: AbstractBaseUser) -> QuerySet[Interaction]:
+    """The user's saves of active items, newest first, with their items."""
+    return (
+        Interaction.objects.filter(user=user, kind=Interaction.Kind.SAVE, item__is_active=True)
+        .select_related("item", "item__domain")
+        .defer("item__embedding")
+        .order_by("-created_at", "-id")
+    )
 
 
 def item_visible(*, user) -> QuerySet[Item]:

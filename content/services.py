@@ -1,15 +1,17 @@
 """Writes to content: every change goes through here so embedding and interest updates follow it."""
 
+import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from content import events, tasks
+from content import covers, events, tasks
 from content.enqueue import enqueue_on_commit
 from content.models import ITEM_EDITABLE_FIELDS, Domain, Interaction, Item, Profile
 
@@ -61,6 +63,23 @@ def item_update(*, item: Item, **fields) -> Item:
             raise ValueError(f"{name} is not an editable item field")
         setattr(item, name, value)
     return item_save(item=item)
+
+
+def items_draw_covers(*, item_ids: list[int]) -> int:
+    """Give the items that have no picture a cover drawn from their own text; returns how many got one.
+
+    The file name carries the cover's hash, so drawing again after a load or an edit of the text reuses or replaces
+    the file instead of piling up copies.
+    """
+    storage = Item._meta.get_field("image").storage
+    drawn = 0
+    for item in Item.objects.filter(pk__in=item_ids, image="").select_related("domain").defer("embedding"):
+        svg = covers.cover_svg(domain=item.domain.slug, title=item.title, tags=item.tags).encode()
+        name = f"covers/{item.pk}-{hashlib.sha256(svg).hexdigest()[:16]}.svg"
+        if not storage.exists(name):
+            name = storage.save(name, ContentFile(svg))
+        drawn += Item.objects.filter(pk=item.pk, image="").update(image=name, updated_at=timezone.now())
+    return drawn
 
 
 @transaction.atomic

@@ -1,7 +1,11 @@
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
 import pytest
 
 from content.models import Item, Profile
 from tests import factories
+from tests.factories import png_bytes
 
 
 @pytest.fixture(autouse=True)
@@ -11,6 +15,12 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Pictures a test stores land in its own folder, never in the developer's."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture(autouse=True)
@@ -100,3 +110,24 @@ def trusted_proxies(settings):
         settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": count}
 
     return set_count
+
+
+@pytest.fixture
+def image_server():
+    """A local web server: /cover.png is a picture, /page.html is not, anything else is 404."""
+    bodies = {"/cover.png": png_bytes(), "/page.html": b"<html>not a picture</html>"}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the standard library's name)
+            body = bodies.get(self.path)
+            self.send_response(200 if body else 404)
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()

@@ -1,8 +1,11 @@
+import io
+
 import factory
 import numpy as np
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from pgvector import HalfVector
+from PIL import Image
 
 from content.models import Domain, Interaction, Item, Profile
 
@@ -66,3 +69,9 @@ def items_with_random_vectors(count: int, rng: np.random.Generator, **fields) ->
         Item.objects.filter(pk=item.pk).update(embedding=HalfVector(vector.tolist()), embedded_at=timezone.now())
         written.append((item.pk, vector.astype(np.float16).astype(np.float32)))
     return written
+
+
+def png_bytes(size=(6, 4), colour="red") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -2,7 +2,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from web.views import accounts, feed, items, profile
+from web.views import accounts, feed, items, profile, saved
 
 urlpatterns = [
     path("", feed.home, name="home"),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("signup/", accounts.signup, name="signup"),
     path("welcome/", accounts.onboarding, name="onboarding"),
     path("me/", profile.profile, name="profile"),
+    path("me/saved/", saved.saved, name="saved"),
     path("me/history/<int:interaction_id>/undo/", profile.history_undo, name="history_undo"),
     path("me/reset/", profile.recommendations_reset, name="recommendations_reset"),
     path("accounts/logout/", accounts.LogoutConfirmView.as_view(), name="logout"),

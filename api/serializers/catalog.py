@@ -6,6 +6,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
+from content import images
 from content.models import DESCRIPTION_MAX_LENGTH, MAX_TAGS, TITLE_MAX_LENGTH, Domain, Item
 from recommendations.types import MAX_QUERY_LENGTH
 
@@ -20,12 +21,13 @@ class ItemSerializer(serializers.ModelSerializer):
     domain = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     has_embedding = serializers.BooleanField(read_only=True)
     url = serializers.CharField(read_only=True, help_text="Where the item lives; empty when unknown.")
+    image = serializers.FileField(read_only=True, use_url=True, help_text="Absolute URL of its picture; null if none.")
 
     class Meta:
         model = Item
         fields = [
             "id", "domain", "external_id", "title", "description", "tags", "creator", "url", "language",
-            "published_at", "is_active", "has_embedding", "created_at", "updated_at",
+            "published_at", "is_active", "image", "has_embedding", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -79,6 +81,29 @@ class ItemInputSerializer(serializers.Serializer):
     language = serializers.CharField(max_length=12, required=False)
     published_at = serializers.DateTimeField(required=False, allow_null=True)
     is_active = serializers.BooleanField(required=False)
+    image = serializers.FileField(
+        required=False,
+        allow_null=True,
+        help_text="A PNG, JPEG, GIF or WebP file (multipart/form-data), up to 5 MB; null removes the picture.",
+    )
+    image_url = serializers.URLField(
+        required=False, write_only=True, max_length=2000, help_text="Or an http(s) URL the picture is downloaded from."
+    )
+
+    def validate(self, attrs):
+        if "image" in attrs and "image_url" in attrs:
+            raise serializers.ValidationError({"image_url": "Send either image or image_url, not both."})
+        try:
+            if attrs.get("image"):
+                attrs["image"] = images.image_clean(attrs["image"])
+            elif "image_url" in attrs:
+                attrs["image"] = images.image_fetch(attrs.pop("image_url"))
+        except DjangoValidationError as error:
+            field = "image" if "image" in self.initial_data else "image_url"
+            raise serializers.ValidationError({field: error.messages}) from None
+        if "image" in attrs and attrs["image"] is None:
+            attrs["image"] = ""
+        return attrs
 
     def validate_external_id(self, value):
         if value in (None, ""):
@@ -95,6 +120,9 @@ class ItemUpsertEntrySerializer(ItemInputSerializer):
     """One row of a bulk upsert: matched on external_id, which is required here."""
 
     external_id = serializers.CharField(max_length=120)
+    # A batch would download up to API_MAX_BATCH pictures in one request; pictures are set one item at a time.
+    image = None
+    image_url = None
 
     def validate_external_id(self, value):
         return value

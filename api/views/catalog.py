@@ -3,11 +3,13 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.pagination import PagePagination, paginated
+from api.parsers import SizeLimitedJSONParser
 from api.permissions import IsStaffOrReadOnly
 from api.schema import errors
 from api.serializers.catalog import (
@@ -38,6 +40,7 @@ class DomainListApi(APIView):
 
 class ItemListApi(APIView):
     permission_classes = [IsStaffOrReadOnly]
+    parser_classes = [SizeLimitedJSONParser, MultiPartParser]
 
     @extend_schema(
         tags=["catalog"],
@@ -51,7 +54,7 @@ class ItemListApi(APIView):
         filters.is_valid(raise_exception=True)
         paginator = PagePagination()
         page = paginator.paginate_queryset(selectors.item_list(**filters.validated_data), request, view=self)
-        return paginator.get_paginated_response(ItemSerializer(page, many=True).data)
+        return paginator.get_paginated_response(ItemSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(
         tags=["catalog"],
@@ -63,11 +66,12 @@ class ItemListApi(APIView):
         serializer = ItemInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         item = services.item_create(**serializer.validated_data)
-        return Response(ItemSerializer(item).data, status=status.HTTP_201_CREATED)
+        return Response(ItemSerializer(item, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 class ItemDetailApi(APIView):
     permission_classes = [IsStaffOrReadOnly]
+    parser_classes = [SizeLimitedJSONParser, MultiPartParser]
 
     def _item(self, request, pk: int):
         return get_object_or_404(selectors.item_visible(user=request.user), pk=pk)
@@ -76,7 +80,7 @@ class ItemDetailApi(APIView):
         tags=["catalog"], summary="One item", parameters=[ITEM_ID], responses={200: ItemSerializer, **errors(404)}
     )
     def get(self, request, pk: int):
-        return Response(ItemSerializer(self._item(request, pk)).data)
+        return Response(ItemSerializer(self._item(request, pk), context={"request": request}).data)
 
     @extend_schema(
         tags=["catalog"],
@@ -90,7 +94,7 @@ class ItemDetailApi(APIView):
         serializer = ItemInputSerializer(instance=item, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         item = services.item_update(item=item, **serializer.validated_data)
-        return Response(ItemSerializer(item).data)
+        return Response(ItemSerializer(item, context={"request": request}).data)
 
     @extend_schema(
         tags=["catalog"],
@@ -118,7 +122,7 @@ class ItemSimilarApi(APIView):
         item = get_object_or_404(selectors.item_list(), pk=pk)
         user = request.user if request.user.is_authenticated else None
         entries = rec_selectors.similar_items(item=item, user=user, limit=params.validated_data["limit"])
-        return Response(SimilarItemsSerializer({"results": entries}).data)
+        return Response(SimilarItemsSerializer({"results": entries}, context={"request": request}).data)
 
 
 class ItemBulkUpsertApi(APIView):

@@ -15,14 +15,15 @@ from recommendations import selectors as rec_selectors
 from recommendations.types import Feed
 
 
-def _results(feed: Feed) -> list:
+def _results(request, feed: Feed) -> list:
     """The page's entries as JSON-ready data. A page of a cached ranking is rendered once for every process: the
-    items are read and serialized on the first request only."""
-    rendered = cache.get(f"{feed.key}:api") if feed.key else None
+    items are read and serialized on the first request only (per host name, which picture URLs carry)."""
+    key = f"{feed.key}:api:{request.get_host()}" if feed.key else None
+    rendered = cache.get(key) if key else None
     if rendered is None:
-        rendered = list(FeedEntrySerializer(feed.entries, many=True).data)
-        if feed.key:
-            cache.set(f"{feed.key}:api", rendered, rec_selectors.FEED_CACHE_SECONDS)
+        rendered = list(FeedEntrySerializer(feed.entries, many=True, context={"request": request}).data)
+        if key:
+            cache.set(key, rendered, rec_selectors.FEED_CACHE_SECONDS)
     return rendered
 
 
@@ -30,7 +31,7 @@ def feed_response(request, feed: Feed) -> Response:
     has_next = feed.next_offset is not None and feed.next_offset <= MAX_FEED_OFFSET
     next_cursor = cursor_encode(feed.next_offset) if has_next else None
     page = {
-        "results": _results(feed),
+        "results": _results(request, feed),
         "next": replace_query_param(request.build_absolute_uri(), "cursor", next_cursor) if next_cursor else None,
         "next_cursor": next_cursor,
         "total": feed.total,

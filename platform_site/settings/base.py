@@ -108,6 +108,10 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Serve straight from the app folders so the site runs without collectstatic.
 WHITENOISE_USE_FINDERS = True
+# Item pictures (uploaded and generated), stored through Django's storage API and served by the site itself
+# (platform_site.media), so `make run` needs no separate file server.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
+MEDIA_URL = "/media/"
 
 # --- REST framework -----------------------------------------------------------------
 REST_FRAMEWORK = {

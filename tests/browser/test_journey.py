@@ -125,7 +125,8 @@ def test_new_reader_signs_up_gets_bio_feed_likes_hides_and_reads_on_a_phone(page
     # Hide the top card: it never comes back, on any page of the feed.
     hidden = after_like[0]
     page.get_by_role("button", name=f"Hide: {hidden}").click()
-    page.wait_for_load_state()
+    page.wait_for_function("document.querySelector('#feed-list > .card').classList.contains('is-hidden')")
+    page.reload()
     assert hidden not in card_titles(page)
     everything = all_feed_titles(page, base)
     assert hidden not in everything

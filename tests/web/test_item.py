@@ -198,3 +198,52 @@ def test_item_text_with_markup_renders_as_text(client, domains):
     assert "<img src=x" not in html
     assert "<b>bold</b>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@pytest.mark.django_db
+def test_feedback_asked_for_json_answers_with_every_state_of_the_item(auth_client, user, domains):
+    item = factories.ItemFactory(domain=domains["books"])
+    url = reverse("item_feedback", args=[item.pk])
+    factories.InteractionFactory(user=user, item=item, kind=Interaction.Kind.DISLIKE)
+
+    liked = auth_client.post(url, {"kind": "like"}, headers={"Accept": "application/json"})
+    rated = auth_client.post(url, {"kind": "rating", "value": "4"}, headers={"Accept": "application/json"})
+    invalid = auth_client.post(url, {"kind": "rating"}, headers={"Accept": "application/json"})
+
+    assert liked.status_code == 200
+    assert liked.json() == {
+        "item": item.pk,
+        "kind": "like",
+        "pressed": True,
+        "message": "Liked. We'll show you more like it.",
+        "states": {"like": True, "dislike": False, "save": False, "hide": False, "rating": None},
+    }
+    assert rated.json()["states"]["rating"] == 4
+    assert invalid.status_code == 400 and invalid.json()["message"]
+    assert kinds(user, item) == {"like", "rating"}
+
+
+@pytest.mark.django_db
+def test_language_is_shown_only_when_the_catalog_has_more_than_one(client, domains):
+    item = factories.ItemFactory(domain=domains["books"], language="en")
+    factories.ItemFactory(domain=domains["books"], language="en")
+    url = reverse("item_detail", args=[item.pk])
+
+    assert "Language" not in client.get(url).content.decode()
+
+    factories.ItemFactory(domain=domains["books"], language="fr")
+    from django.core.cache import cache
+
+    cache.clear()
+    assert "Language" in client.get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_item_page_shows_its_picture_with_alt_text_and_size(client, domains):
+    item = factories.ItemFactory(domain=domains["books"], title="Dune", image="covers/dune.svg")
+
+    html = client.get(reverse("item_detail", args=[item.pk])).content.decode()
+
+    assert (
+        '<img class="item-image" src="/media/covers/dune.svg" alt="Cover art for Dune" width="480" height="320"' in html
+    )

@@ -1,6 +1,8 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from content.selectors import domain_list
 from platform_site.ratelimit import wait_in_words
@@ -24,6 +26,14 @@ def state(states: dict, item_id: int) -> dict:
 def is_web_url(url: str) -> bool:
     """Only http(s) links are rendered, so a stored javascript: URL can never become a link."""
     return isinstance(url, str) and url.lower().startswith(("http://", "https://"))
+
+
+@register.filter
+def ago(value: datetime) -> str:
+    """How long ago, as a person says it: "just now" under a minute, then "3 minutes ago"."""
+    if timezone.now() - value < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(value)} ago"
 
 
 @register.filter

@@ -1,11 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from content.models import Interaction
-from content.selectors import feedback_states, item_get_active
+from content.selectors import catalog_is_multilingual, feedback_states, item_get_active
 from content.services import interaction_record
 from recommendations.selectors import similar_items
 from web.forms import FeedbackForm
@@ -49,6 +49,7 @@ def item_detail(request, pk: int):
         "states": states,
         "rating": int(rating.value) if rating else None,
         "similar": similar,
+        "show_language": catalog_is_multilingual(),
     }
     return render(request, "web/item_detail.html", context)
 
@@ -60,11 +61,34 @@ def item_feedback(request, pk: int):
     # A GET lands here only after logging in from a feedback button; send the user to the item.
     if request.method == "GET":
         return redirect(item)
+    # The page's script asks for JSON and updates the buttons in place; a plain form post is redirected back.
+    wants_json = "application/json" in request.headers.get("Accept", "")
     form = FeedbackForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+        problem = " ".join(error for errors in form.errors.values() for error in errors)
+        if wants_json:
+            return JsonResponse({"message": problem}, status=400)
+        messages.error(request, problem)
         return redirect_back(request, item.get_absolute_url())
     kind = form.cleaned_data["kind"]
     is_set = feedback_toggle(user=request.user, item=item, kind=kind, value=form.cleaned_data.get("value"))
+    if wants_json:
+        return JsonResponse(_feedback_outcome(request, item, kind, is_set))
     messages.success(request, DONE_MESSAGES[(kind, is_set)])
     return redirect_back(request, item.get_absolute_url())
+
+
+def _feedback_outcome(request, item, kind: str, is_set: bool) -> dict:
+    """Every state of the item after the change: liking clears a dislike, so more than one button may change."""
+    states = feedback_states(user=request.user, item_ids=[item.pk]).get(item.pk, {})
+    rating = states.get(Interaction.Kind.RATING)
+    return {
+        "item": item.pk,
+        "kind": kind,
+        "pressed": is_set,
+        "message": DONE_MESSAGES[(kind, is_set)],
+        "states": {
+            **{state: state in states for state in Interaction.STATE_KINDS if state != Interaction.Kind.RATING},
+            "rating": int(rating.value) if rating else None,
+        },
+    }

@@ -26,7 +26,7 @@ class Command(BaseCommand):
         if create_domains or path.suffix == ".item":
             importers.ensure_domains([domain or "movies"])
         rows = tqdm(importers.read_rows(path), desc="items", unit=" rows", disable=options["verbosity"] == 0)
-        report, item_ids = importers.import_items(rows, default_domain=domain)
+        report, item_ids = importers.import_items(rows, default_domain=domain, base_dir=path.parent)
         print_report(self, report, "Items")
         if not item_ids:
             return
