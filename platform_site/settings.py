@@ -80,6 +80,7 @@ MIDDLEWARE = [
     # Load balancers and orchestrators probe by address, not by the site's host name.
     "django_alive.middleware.healthcheck_bypass_host_check",
     "django.middleware.security.SecurityMiddleware",
+    "platform_site.csp.ContentSecurityPolicyMiddleware",
     "platform_site.middleware.DatabaseUnavailableMiddleware",
     "platform_site.middleware.AdminOverflowMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
