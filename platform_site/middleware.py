@@ -75,3 +75,25 @@ class AdminOverflowMiddleware:
             "A filter in this address is out of range (a number or a year too large). Remove it and try again.",
             content_type="text/plain; charset=utf-8",
         )
+
+
+# The longest address (path and query) the site reads: gunicorn's own request-line limit is set higher
+# (gunicorn.conf.py), so that the refusal comes from here, as JSON under /api/, rather than as gunicorn's HTML page.
+MAX_URL_LENGTH = 4094
+
+
+class UrlLengthMiddleware:
+    """An address longer than MAX_URL_LENGTH is a 414: the API's JSON error under /api/, a short page elsewhere."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if len(request.get_full_path()) <= MAX_URL_LENGTH:
+            return self.get_response(request)
+        message = f"The address is longer than the limit of {MAX_URL_LENGTH} characters."
+        if request.path.startswith("/api/"):
+            from api.errors import error_body  # api.errors imports this module
+
+            return JsonResponse(error_body("request_uri_too_long", message), status=414)
+        return HttpResponse(loader.render_to_string("414.html"), status=414)

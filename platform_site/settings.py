@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django_alive.middleware.healthcheck_bypass_host_check",
     "django.middleware.security.SecurityMiddleware",
     "platform_site.csp.ContentSecurityPolicyMiddleware",
+    "platform_site.middleware.UrlLengthMiddleware",
     "platform_site.middleware.DatabaseUnavailableMiddleware",
     "platform_site.middleware.AdminOverflowMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
