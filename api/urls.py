@@ -2,8 +2,8 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from api.errors import not_found
-from platform_site.csp import csp_for_third_party_docs
 from api.views import auth, catalog, feed, interactions, me
+from platform_site.csp import csp_for_third_party_docs
 
 urlpatterns = [
     path("auth/token/", auth.AuthTokenApi.as_view(), name="api_auth_token"),
