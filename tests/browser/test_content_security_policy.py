@@ -1,5 +1,6 @@
 """The site's own pages, the admin's included, run under the Content-Security-Policy without a single violation
-(the `page` fixture fails a test on any), and the item page still reports its view through it."""
+(the `page` fixture fails a test on any), the item page still reports its view through it, and the admin's item
+list keeps its embedding column on a 1280 px screen."""
 
 import time
 
@@ -7,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from content.models import Interaction
+from content.models import Interaction, Item
 from tests import factories
 
 pytestmark = pytest.mark.browser
@@ -44,9 +45,15 @@ def test_site_pages_run_under_the_policy_and_the_item_page_reports_its_view(page
         time.sleep(0.1)
 
 
-def test_admin_pages_run_under_the_policy(page, live_server, transactional_db):
-    books = factories.DomainFactory(slug="books", name="Books")
-    item = factories.ItemFactory(domain=books)
+def test_admin_pages_run_under_the_policy(page, live_server, transactional_db, artifacts):
+    books = factories.DomainFactory(slug="books", name="Books with a rather long section name")
+    item = factories.ItemFactory(
+        domain=books,
+        title="An unusually long title: " + "Oceanographic" * 12,
+        creator="A long list of co-authors and editors, translators and illustrators",
+        url="https://example.com/" + "a-very-long-address/" * 5,
+    )
+    Item.objects.filter(pk=item.pk).update(embedding_error="RuntimeError('out of memory') " * 20, embedding_attempts=9)
     person = factories.ProfileFactory(bio="Marine biologist.").user
     sign_in(page, live_server, factories.UserFactory(is_staff=True, is_superuser=True))
 
@@ -62,6 +69,9 @@ def test_admin_pages_run_under_the_policy(page, live_server, transactional_db):
         open_page(page, live_server, path)
 
     open_page(page, live_server, reverse("admin:content_item_changelist"))
+    status = page.locator("td.field-embedding_status").first.bounding_box()
+    page.screenshot(path=str(artifacts / "admin-items-1280.png"))
+    assert status["x"] + status["width"] <= 1280, "the embedding column is off screen at 1280 px"
     page.locator(f"input[name=_selected_action][value='{item.pk}']").check()
     page.locator("select[name=action]").select_option("deactivate")
     page.get_by_role("button", name="Go").click()
