@@ -1,5 +1,5 @@
 """Errors that are not the site's fault are answered as such, never as a 500 or a traceback: a database that is down
-or restarting is a 503 (try again soon), an admin filter out of range a 400."""
+or restarting is a 503 (try again soon), an admin filter out of range a 400, an address too long a 414."""
 
 import logging
 
