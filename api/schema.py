@@ -10,11 +10,14 @@ _DESCRIPTIONS = {
     403: "Signed in but not allowed (not staff, or missing CSRF token on a session write).",
     404: "No such object, or not yours.",
     413: "Request body over the size limit.",
+    414: "The address (path and query) is longer than 4094 characters.",
     415: "Send JSON (`Content-Type: application/json`).",
     429: "Throttled; retry after `Retry-After` seconds.",
 }
 
 
 def errors(*status_codes: int) -> dict[int, OpenApiResponse]:
-    """Error responses for @extend_schema; 429 applies to every endpoint."""
-    return {code: OpenApiResponse(ErrorSerializer, description=_DESCRIPTIONS[code]) for code in (*status_codes, 429)}
+    """Error responses for @extend_schema; 414 and 429 apply to every endpoint."""
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=_DESCRIPTIONS[code]) for code in (*status_codes, 414, 429)
+    }

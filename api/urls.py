@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from api.errors import not_found
 from api.views import auth, catalog, feed, interactions, me
+from platform_site.csp import csp_for_third_party_docs
 
 urlpatterns = [
     path("auth/token/", auth.AuthTokenApi.as_view(), name="api_auth_token"),
@@ -21,8 +22,8 @@ urlpatterns = [
     path("me/interests/", me.InterestsApi.as_view(), name="api_me_interests"),
     path("me/domains/", me.DomainPreferencesApi.as_view(), name="api_me_domains"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),
+    path("docs/", csp_for_third_party_docs(SpectacularSwaggerView.as_view(url_name="api_schema")), name="api_docs"),
+    path("redoc/", csp_for_third_party_docs(SpectacularRedocView.as_view(url_name="api_schema")), name="api_redoc"),
     # Anything else, newlines included ('.' would stop at one and hand the address to the website's 404 page).
     re_path(r"^[\s\S]*$", not_found),
 ]

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db import transaction
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -9,6 +11,7 @@ from content.enqueue import send
 from content.forms import ItemForm
 from content.models import Domain, Interaction, Item, Profile
 
+PREVIEW_FEED = "recommendations.preview_feed"
 READONLY_FIELDS = [
     "embedding_model",
     "embedding_hash",
@@ -50,13 +53,13 @@ class EmbeddingStatusMixin:
     @admin.display(description="Embedding", ordering="embedded_at")
     def embedding_status(self, obj):
         if obj.embedding_attempts >= settings.EMBEDDING_MAX_ATTEMPTS:
-            label = f"gave up after {obj.embedding_attempts} failures"
-            return format_html('<span title="{}" style="color:#b00020">{}</span>', obj.embedding_error[:300], label)
+            label = f"gave up ({obj.embedding_attempts})"
+            return format_html('<span title="{}" class="status-bad">{}</span>', obj.embedding_error[:300], label)
         if obj.embedding_error and obj.embedded_at is None:
-            return format_html('<span title="{}" style="color:#b00020">failed</span>', obj.embedding_error[:300])
+            return format_html('<span title="{}" class="status-bad">failed</span>', obj.embedding_error[:300])
         if obj.embedded_at is None:
-            return format_html('<span style="color:#8a5a00">{}</span>', "pending")
-        return format_html('<span title="{}" style="color:#1b5e20">ok</span>', obj.embedding_model)
+            return format_html('<span class="status-wait">{}</span>', "pending")
+        return format_html('<span title="{}" class="status-ok">ok</span>', obj.embedding_model)
 
     @admin.action(description="Re-embed selected rows")
     def reembed(self, request, queryset):
@@ -82,10 +85,10 @@ class DomainAdmin(admin.ModelAdmin):
         """Its own HNSW index (content.domain_indexes): its tab and other domains' feeds search it once built."""
         valid = obj.index_valid
         if valid:
-            return format_html('<span style="color:#1b5e20">{}</span>', "ready")
+            return format_html('<span class="status-ok">{}</span>', "ready")
         if valid is None:
-            return format_html('<span style="color:#8a5a00">{}</span>', "not built yet")
-        return format_html('<span style="color:#b00020">{}</span>', "interrupted build (rebuilt on the next check)")
+            return format_html('<span class="status-wait">{}</span>', "not built yet")
+        return format_html('<span class="status-bad">{}</span>', "interrupted build (rebuilt on the next check)")
 
     @admin.action(description="Build missing vector indexes now")
     def build_vector_indexes(self, request, queryset):
@@ -100,7 +103,8 @@ class DomainAdmin(admin.ModelAdmin):
 @admin.register(Item)
 class ItemAdmin(EmbeddingStatusMixin, admin.ModelAdmin):
     form = ItemForm
-    list_display = ["title", "domain", "creator", "published_at", "is_active", "embedding_status"]
+    # The embedding status comes right after the title, so it stays on screen at 1280 px however long titles are.
+    list_display = ["title", "embedding_status", "domain", "creator", "published", "is_active"]
     list_filter = ["domain", "is_active", EmbeddingStatusFilter, "language"]
     search_fields = ["title", "description", "creator", "external_id"]
     readonly_fields = READONLY_FIELDS
@@ -110,6 +114,11 @@ class ItemAdmin(EmbeddingStatusMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("embedding")
+
+    @admin.display(description="Published", ordering="published_at")
+    def published(self, obj):
+        # The day is enough in a list; the time of day only widened the table.
+        return obj.published_at.date() if obj.published_at else None
 
     def save_model(self, request, obj, form, change):
         services.item_save(item=obj)
@@ -121,8 +130,20 @@ class ItemAdmin(EmbeddingStatusMixin, admin.ModelAdmin):
 
     @admin.action(description="Deactivate selected items")
     def deactivate(self, request, queryset):
+        """Asks first, like Django's delete: a deactivated item leaves every feed at once."""
+        if request.POST.get("post") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Are you sure?",
+                "opts": self.model._meta,
+                "queryset": queryset,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/content/item/deactivate_confirmation.html", context)
         for item in queryset:
             services.item_deactivate(item=item)
+        messages.success(request, f"Deactivated {len(queryset)} item(s).")
+        return None
 
 
 @admin.register(Profile)
@@ -136,6 +157,11 @@ class ProfileAdmin(EmbeddingStatusMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("embedding").select_related("user")
+
+    def get_list_display(self, request):
+        if request.user.has_perm(PREVIEW_FEED):
+            return self.list_display
+        return [name for name in self.list_display if name != "feed_preview"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -2,7 +2,7 @@
 
 import hashlib
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -143,6 +143,19 @@ def interaction_record(
         entries=[{"item": item, "kind": kind, "value": value, "created_at": created_at, "client_id": client_id}],
     )
     return interaction, outcome == InteractionOutcome.CREATED
+
+
+# Opening the same item again within this long is one visit: history keeps one view, and interests are not rebuilt.
+VIEW_WINDOW = timedelta(minutes=30)
+
+
+def item_view_record(*, user: AbstractBaseUser, item: Item) -> bool:
+    """Record that the person opened the item, once per VIEW_WINDOW; True when a view was recorded."""
+    since = timezone.now() - VIEW_WINDOW
+    if Interaction.objects.filter(user=user, item=item, kind=Interaction.Kind.VIEW, created_at__gte=since).exists():
+        return False
+    interaction_record(user=user, item=item, kind=Interaction.Kind.VIEW)
+    return True
 
 
 @transaction.atomic

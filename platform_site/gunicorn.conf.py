@@ -11,6 +11,9 @@ threads = int(os.environ.get("WEB_THREADS", "4"))
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
+# Gunicorn answers a longer request line itself, with an HTML page even under /api/; its largest bounded value, so
+# the site's own limit (platform_site.middleware.MAX_URL_LENGTH) answers first, in the API's JSON.
+limit_request_line = 8190
 # Recycle workers now and then, so slow growth in one process never becomes an outage.
 max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "5000"))
 max_requests_jitter = max_requests // 10

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -7,6 +8,8 @@ from django.utils.html import format_html
 
 from recommendations.models import CoEngagement, InterestProfile, ItemStats, RankerWeights
 from recommendations.selectors import feed_for_user, interest_summary
+
+PREVIEW_FEED = "recommendations.preview_feed"
 
 
 @admin.register(InterestProfile)
@@ -19,6 +22,11 @@ class InterestProfileAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("negative", "positive_items", "neighbour_sums")
+
+    def get_list_display(self, request):
+        if request.user.has_perm(PREVIEW_FEED):
+            return self.list_display
+        return [name for name in self.list_display if name != "preview_link"]
 
     @admin.display(description="Feed")
     def preview_link(self, obj):
@@ -36,6 +44,8 @@ class InterestProfileAdmin(admin.ModelAdmin):
 
     def feed_preview(self, request, user_id: int):
         """What this user would see now, with each entry's reason and signal contributions."""
+        if not request.user.has_perm(PREVIEW_FEED):
+            raise PermissionDenied
         user = get_object_or_404(get_user_model(), pk=user_id)
         feed = feed_for_user(user=user, limit=30)
         context = {

@@ -24,6 +24,10 @@ class InterestProfile(models.Model):
     # Set when a rebuild was handed to the broker; the sweep leaves pending rebuilds alone.
     refresh_queued_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        # Seeing someone's feed shows what they liked, hid and wrote: more than editing the catalog needs.
+        permissions = [("preview_feed", "Can preview anyone's feed")]
+
     def __str__(self) -> str:
         return f"Interests of {self.user}"
 
@@ -61,6 +65,7 @@ class ItemStats(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name_plural = "item stats"
         indexes = [
             models.Index(fields=["-popularity"]),
             models.Index(fields=["-trending"]),
@@ -110,6 +115,7 @@ class RankerWeights(models.Model):
 
     class Meta:
         ordering = ["-version"]
+        verbose_name_plural = "ranker weights"
 
     def __str__(self) -> str:
         return f"ranker v{self.version}"

@@ -21,6 +21,7 @@ HTTPS = {
     "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS": "on",
     "DJANGO_SECURE_HSTS_PRELOAD": "on",
     "DJANGO_SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
+    "TRUSTED_PROXY_COUNT": "1",
 }
 
 
@@ -64,6 +65,24 @@ def test_deploy_check_names_each_https_setting_left_out():
     # Outside local, cookies are Secure without being asked.
     for warning in ("security.W012", "security.W016"):
         assert warning not in reported
+
+
+def test_deploy_check_warns_behind_a_proxy_header_with_no_trusted_proxy():
+    environment = {**PRODUCTION, **HTTPS, "TRUSTED_PROXY_COUNT": "0", "DJANGO_ENV": "production"}
+
+    result = manage("check", "--deploy", **environment, DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
+
+    reported = result.stdout + result.stderr
+    assert "platform_site.W001" in reported
+    assert "TRUSTED_PROXY_COUNT" in reported
+
+
+def test_deploy_check_says_nothing_of_proxies_without_a_proxy_header():
+    result = manage(
+        "check", "--deploy", **PRODUCTION, TRUSTED_PROXY_COUNT="0", DJANGO_SECRET_KEY=secrets.token_urlsafe(50)
+    )
+
+    assert "platform_site.W001" not in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("secret_key", [None, "", "insecure-local-development-key-change-me"])

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
 from content.models import BIO_MAX_LENGTH, Domain, Interaction
+from content.usernames import validate_username_unambiguous
 from recommendations.types import MAX_QUERY_LENGTH
 
 BIO_PLACEHOLDER = "e.g. I love the ocean, marine biology and long documentaries about coral reefs."
@@ -23,6 +24,12 @@ class SignupForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ("username", "email")
+
+    def clean_username(self):
+        username = super().clean_username()
+        if username:  # None once Django found the name taken
+            validate_username_unambiguous(username)
+        return username
 
 
 class OnboardingForm(forms.Form):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("feed/explore/", feed.explore_save, name="explore_save"),
     path("items/<int:pk>/", items.item_detail, name="item_detail"),
     path("items/<int:pk>/feedback/", items.item_feedback, name="item_feedback"),
+    path("items/<int:pk>/viewed/", items.item_viewed, name="item_viewed"),
     path("signup/", accounts.signup, name="signup"),
     path("welcome/", accounts.onboarding, name="onboarding"),
     path("me/", profile.profile, name="profile"),

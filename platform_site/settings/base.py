@@ -49,7 +49,10 @@ MIDDLEWARE = [
     # Load balancers and orchestrators probe by address, not by the site's host name.
     "django_alive.middleware.healthcheck_bypass_host_check",
     "django.middleware.security.SecurityMiddleware",
+    "platform_site.csp.ContentSecurityPolicyMiddleware",
+    "platform_site.middleware.UrlLengthMiddleware",
     "platform_site.middleware.DatabaseUnavailableMiddleware",
+    "platform_site.middleware.AdminOverflowMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -39,11 +39,18 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A fresh tab; any Content-Security-Policy violation on any page it opened fails the test."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(30_000)
+    violations = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     yield page
     context.close()
+    assert not violations, violations
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,10 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from content.models import Interaction
+from content.services import VIEW_WINDOW
 from tests import factories
 
 
@@ -53,12 +55,46 @@ def test_inactive_or_missing_item_is_404(client, domains):
 
 
 @pytest.mark.django_db
-def test_opening_an_item_records_a_view_for_a_logged_in_user(auth_client, user, domains):
+def test_opening_an_item_records_no_view_until_the_page_reports_it(auth_client, user, domains):
     item = factories.ItemFactory(domain=domains["books"])
 
-    auth_client.get(reverse("item_detail", args=[item.pk]))
+    html = auth_client.get(reverse("item_detail", args=[item.pk])).content.decode()
 
+    assert kinds(user, item) == set()
+    assert reverse("item_viewed", args=[item.pk]) in html
+    assert auth_client.post(reverse("item_viewed", args=[item.pk])).status_code == 204
     assert kinds(user, item) == {"view"}
+
+
+@pytest.mark.django_db
+def test_a_view_is_recorded_once_per_visit_window(auth_client, user, domains):
+    item = factories.ItemFactory(domain=domains["books"])
+
+    for _ in range(3):
+        auth_client.post(reverse("item_viewed", args=[item.pk]))
+    Interaction.objects.filter(user=user, item=item).update(created_at=timezone.now() - VIEW_WINDOW)
+    auth_client.post(reverse("item_viewed", args=[item.pk]))
+
+    assert Interaction.objects.filter(user=user, item=item, kind="view").count() == 2
+
+
+@pytest.mark.django_db
+def test_another_site_cannot_plant_a_view(user, domains):
+    item = factories.ItemFactory(domain=domains["books"])
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+
+    assert browser.get(reverse("item_viewed", args=[item.pk])).status_code == 405
+    assert browser.post(reverse("item_viewed", args=[item.pk])).status_code == 403
+    assert kinds(user, item) == set()
+
+
+@pytest.mark.django_db
+def test_an_anonymous_view_report_records_nothing(client, domains):
+    item = factories.ItemFactory(domain=domains["books"])
+
+    assert client.post(reverse("item_viewed", args=[item.pk])).status_code == 204
+    assert not Interaction.objects.exists()
 
 
 @pytest.mark.django_db
@@ -134,7 +170,7 @@ def test_invalid_feedback_records_nothing_and_explains(auth_client, user, domain
     response = auth_client.post(reverse("item_feedback", args=[item.pk]), data, follow=True)
 
     assert response.status_code == 200
-    assert kinds(user, item) == {"view"}
+    assert kinds(user, item) == set()
     assert 'class="message message-error"' in response.content.decode()
 
 

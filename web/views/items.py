@@ -1,12 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from content.models import Interaction
 from content.selectors import catalog_is_multilingual, feedback_states, item_get_active
-from content.services import interaction_record
+from content.services import item_view_record
 from recommendations.selectors import similar_items
 from web.forms import FeedbackForm
 from web.services import feedback_toggle
@@ -36,9 +36,9 @@ def _item_or_404(pk: int):
 
 
 def item_detail(request, pk: int):
+    # Opening the page records nothing: a GET can be triggered by another site, a prefetch or a reload. The page
+    # reports the view itself (item_viewed), once it has loaded in front of the person.
     item = _item_or_404(pk)
-    if request.user.is_authenticated:
-        interaction_record(user=request.user, item=item, kind=Interaction.Kind.VIEW)
     similar = similar_items(item=item, user=user_or_none(request), limit=SIMILAR_LIMIT)
     states = feedback_states(user=request.user, item_ids=[item.pk, *(entry.item.pk for entry in similar)])
     item_states = states.get(item.pk, {})
@@ -52,6 +52,15 @@ def item_detail(request, pk: int):
         "show_language": catalog_is_multilingual(),
     }
     return render(request, "web/item_detail.html", context)
+
+
+@require_POST
+def item_viewed(request, pk: int):
+    """The item page, after it loaded, says it was seen: a same-site POST (CSRF-checked), counted once a visit."""
+    item = _item_or_404(pk)
+    if request.user.is_authenticated:
+        item_view_record(user=request.user, item=item)
+    return HttpResponse(status=204)
 
 
 @login_required
