@@ -22,6 +22,8 @@ class Split:
     test: dict[int, set[int]]
     # user -> which items they are served from (a domain tab, a set of new items); default: everything
     scopes: dict[int, Scope] = field(default_factory=dict)
+    # What the split found in the data and did about it (no usable time, a random holdout instead, ...).
+    notes: list[str] = field(default_factory=list)
 
     def scope(self, user: int) -> Scope:
         return self.scopes.get(user, Scope())
@@ -31,12 +33,66 @@ class SplitSkipped(ValueError):
     """The dataset cannot reproduce this situation (the message says why)."""
 
 
-def _by_user(dataset: Dataset) -> list[np.ndarray]:
-    """Row indices per user, each in time order."""
+# Time orders a history only where it decides what comes last: an export that stamps every event alike (or by the
+# day, in bulk) says nothing about which of a person's events came after the others.
+MAX_TIED_SHARE = 0.5
+
+
+def tied_share(dataset: Dataset, *, test_share: float = 0.2) -> float:
+    """Of the events a split by time would hold out (each person's last share), the share whose timestamp equals that
+    of an event kept for training: where they tie, chance, not time, decides what is held out."""
     order = np.lexsort((dataset.timestamps, dataset.users))
-    if len(order) == 0:
+    tied, held = 0, 0
+    for rows in np.split(order, np.flatnonzero(np.diff(dataset.users[order])) + 1) if len(order) else []:
+        cut = int(round(len(rows) * (1 - test_share)))
+        if 0 < cut < len(rows):
+            stamps = dataset.timestamps[rows]
+            tied += int(np.isin(stamps[cut:], stamps[:cut]).sum())
+            held += len(rows) - cut
+    return tied / held if held else 0.0
+
+
+def time_is_usable(dataset: Dataset) -> bool:
+    return tied_share(dataset) <= MAX_TIED_SHARE
+
+
+def _by_user(dataset: Dataset, *, seed: int, by_time: bool = True) -> list[np.ndarray]:
+    """Row indices per user, each in time order with ties in a seeded random order; without `by_time`, each user's
+    rows in a seeded random order. The order is a hash of (user, item, seed), so the order of rows in a file never
+    decides what comes first."""
+    if len(dataset.users) == 0:
         return []
+    shuffle = _mix(dataset.users, dataset.items, seed)
+    keys = (shuffle, dataset.timestamps, dataset.users) if by_time else (shuffle, dataset.users)
+    order = np.lexsort(keys)
     return np.split(order, np.flatnonzero(np.diff(dataset.users[order])) + 1)
+
+
+def _mix(users: np.ndarray, items: np.ndarray, seed: int) -> np.ndarray:
+    """A seeded pseudo-random number per (user, item) pair: splitmix64's finaliser over both ids."""
+    with np.errstate(over="ignore"):
+        x = (
+            users.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+            + items.astype(np.uint64) * np.uint64(0xBF58476D1CE4E5B9)
+            + np.uint64(seed) * np.uint64(0x94D049BB133111EB)
+        )
+        x ^= x >> np.uint64(30)
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+        x ^= x >> np.uint64(27)
+        x *= np.uint64(0x94D049BB133111EB)
+        x ^= x >> np.uint64(31)
+    return x
+
+
+def _ordering(dataset: Dataset, name: str) -> tuple[bool, list[str]]:
+    """Whether the split can follow time, and the note that says so when it cannot."""
+    if time_is_usable(dataset):
+        return True, []
+    share = tied_share(dataset)
+    return False, [
+        f"{share:.0%} of the events a split by time would hold out share their timestamp with an event it would keep: "
+        f"time cannot order these histories, so the {name} split holds out a random share of each person's events"
+    ]
 
 
 def _found(dataset: Dataset, held: np.ndarray, trained: np.ndarray) -> set[int]:
@@ -51,10 +107,12 @@ def _require(test: dict, name: str) -> None:
 
 
 def temporal(dataset: Dataset, *, test_share: float = 0.2, min_interactions: int = 5, seed: int = 0) -> Split:
-    """Per user, the last share of their interactions (by time) is held out: a long history continued."""
+    """Per user, the last share of their interactions (by time) is held out: a long history continued. Without usable
+    time, a random share of each user's interactions."""
+    by_time, notes = _ordering(dataset, "temporal")
     train_mask = np.ones(len(dataset.users), dtype=bool)
     test: dict[int, set[int]] = {}
-    for rows in _by_user(dataset):
+    for rows in _by_user(dataset, seed=seed, by_time=by_time):
         if len(rows) < min_interactions:
             continue
         cut = int(round(len(rows) * (1 - test_share)))
@@ -63,7 +121,7 @@ def temporal(dataset: Dataset, *, test_share: float = 0.2, min_interactions: int
         if found:
             test[int(dataset.users[rows[0]])] = found
     _require(test, "temporal")
-    return Split("temporal", situations.LONG_HISTORY, dataset.subset(train_mask), test)
+    return Split("temporal", situations.LONG_HISTORY, dataset.subset(train_mask), test, notes=notes)
 
 
 def few_shot(
@@ -72,11 +130,13 @@ def few_shot(
     """Users keep only their first few interactions; everything after is to be found: a short history.
 
     With `shorter`, users with fewer than min_interactions keep all but their last interaction (at most `shots`),
-    so data made only of short histories (a few-shot training set) can still reproduce an even shorter one.
+    so data made only of short histories (a few-shot training set) can still reproduce an even shorter one. Without
+    usable time, users keep a random few.
     """
+    by_time, notes = _ordering(dataset, "few_shot")
     train_mask = np.ones(len(dataset.users), dtype=bool)
     test: dict[int, set[int]] = {}
-    for rows in _by_user(dataset):
+    for rows in _by_user(dataset, seed=seed, by_time=by_time):
         if len(rows) < (2 if shorter else min_interactions):
             continue
         keep = shots if len(rows) >= min_interactions else min(shots, len(rows) - 1)
@@ -85,7 +145,7 @@ def few_shot(
         if found:
             test[int(dataset.users[rows[0]])] = found
     _require(test, "few_shot")
-    return Split("few_shot", situations.SHORT_HISTORY, dataset.subset(train_mask), test)
+    return Split("few_shot", situations.SHORT_HISTORY, dataset.subset(train_mask), test, notes=notes)
 
 
 def cold_items(dataset: Dataset, *, share: float = 0.2, seed: int = 0) -> Split:
@@ -136,7 +196,7 @@ def new_domain(dataset: Dataset, *, user_share: float = 0.3, seed: int = 0, min_
     train_mask = np.ones(len(dataset.users), dtype=bool)
     test: dict[int, set[int]] = {}
     scopes: dict[int, Scope] = {}
-    for rows in _by_user(dataset):
+    for rows in _by_user(dataset, seed=seed, by_time=False):
         user = int(dataset.users[rows[0]])
         positive_rows = rows[dataset.weights[rows] > 0]
         values, counts = np.unique(domains[dataset.items[positive_rows]], return_counts=True)
