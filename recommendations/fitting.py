@@ -47,7 +47,7 @@ OBSERVABLE_SPREAD = 1e-3
 TASKS = {
     "long_history": (splits.temporal, {}),
     "short_history": (splits.few_shot, {"shorter": True}),
-    "words_only": (splits.words_only, {"share": 0.5}),
+    "words_only": (splits.words_only, {"share": 0.5, "brief": True}),
     "new_domain": (splits.new_domain, {"user_share": 0.5}),
     "new_item": (splits.cold_items, {"share": 0.1}),
 }

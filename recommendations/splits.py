@@ -4,7 +4,7 @@ Fitting uses them on the site's own data (to learn each situation's weights); of
 public data. Each returns a Split: what may be learned from, what each test user must find, and where.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -168,10 +168,14 @@ def cold_items(dataset: Dataset, *, share: float = 0.2, seed: int = 0) -> Split:
     return Split("cold_items", situations.NEW_ITEM, train, test, dict.fromkeys(test, scope))
 
 
-def words_only(dataset: Dataset, *, share: float = 0.2, seed: int = 0, fold: int | None = None) -> Split:
+def words_only(
+    dataset: Dataset, *, share: float = 0.2, seed: int = 0, fold: int | None = None, brief: bool = False
+) -> Split:
     """People who wrote a bio are held out wholesale: predicted from their words alone, trained on everyone else.
 
     With `fold` (0-4), the test users are that fifth of the people with bios, so five folds test everyone once.
+    With `brief`, each held-out person keeps a random number of the leading phrases of their bio, at least one: the
+    words-only people a site serves have often written a sentence or two so far, not a paragraph.
     """
     people = sorted(user for user in dataset.bios if np.any((dataset.users == user) & (dataset.weights > 0)))
     if not people:
@@ -184,7 +188,44 @@ def words_only(dataset: Dataset, *, share: float = 0.2, seed: int = 0, fold: int
         user: {int(item) for item in dataset.items[held & (dataset.users == user) & (dataset.weights > 0)]}
         for user in chosen
     }
-    return Split("words_only", situations.WORDS_ONLY, dataset.subset(~held), test)
+    train = dataset.subset(~held)
+    if brief:
+        train = _briefer(train, chosen, _served_lengths(dataset), np.random.default_rng(seed + 1))
+    return Split("words_only", situations.WORDS_ONLY, train, test)
+
+
+# Below this many people with words and no history, their lengths say too little: lengths are drawn uniformly.
+MIN_SERVED_LENGTHS = 20
+
+
+def _served_lengths(dataset: Dataset) -> np.ndarray | None:
+    """How many words the people served from words alone wrote (a bio and no positive feedback): the lengths a fit
+    for them should see."""
+    engaged = set(np.unique(dataset.users[dataset.weights > 0]).tolist())
+    lengths = [len(bio.split()) for user, bio in dataset.bios.items() if user not in engaged]
+    return np.array(lengths) if len(lengths) >= MIN_SERVED_LENGTHS else None
+
+
+def _briefer(dataset: Dataset, people: set[int], lengths: np.ndarray | None, rng) -> Dataset:
+    """The same data where each of `people` wrote only the first phrases of their bio: as many words as a person
+    served from words alone wrote (drawn from `lengths`), or a uniformly drawn number of phrases. Phrase vectors are
+    kept; the whole bio's vector becomes the mean of the phrases kept."""
+    bios, vectors, phrases = dict(dataset.bios), dict(dataset.bio_vectors), dict(dataset.bio_phrases)
+    for user in sorted(people):
+        found = phrases.get(user, [])
+        if len(found) < 2:
+            continue
+        if lengths is None:
+            keep = int(rng.integers(1, len(found) + 1))
+        else:
+            words = np.cumsum([len(text.split()) for text, _ in found])
+            keep = int(np.searchsorted(words, rng.choice(lengths))) + 1
+        kept = found[: min(keep, len(found))]
+        centre = np.mean([vector for _, vector in kept], axis=0)
+        phrases[user] = kept
+        vectors[user] = (centre / (np.linalg.norm(centre) or 1.0)).astype(np.float32)
+        bios[user] = " ".join(text for text, _ in kept)
+    return replace(dataset, bios=bios, bio_vectors=vectors, bio_phrases=phrases)
 
 
 def new_domain(dataset: Dataset, *, user_share: float = 0.3, seed: int = 0, min_in_domain: int = 3) -> Split:
