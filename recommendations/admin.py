@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from recommendations.models import CoEngagement, InterestProfile, ItemStats, RankerWeights
 from recommendations.selectors import feed_for_user, interest_summary
@@ -63,8 +63,41 @@ class InterestProfileAdmin(admin.ModelAdmin):
 class RankerWeightsAdmin(admin.ModelAdmin):
     """Each version is an adopted refit; the newest active one serves, so switching it off falls back a version."""
 
-    list_display = ["version", "is_active", "created_at", "adopted_for"]
-    readonly_fields = ["version", "weights", "metrics", "trained_on", "created_at"]
+    list_display = ["version", "is_active", "created_at", "adopted_for", "served"]
+    readonly_fields = ["version", "situations", "weights", "metrics", "trained_on", "created_at"]
+
+    @admin.display(description="Served per situation")
+    def served(self, obj):
+        return "; ".join(
+            f"{name}: {entry.get('served', 'current weights')}" for name, entry in _situations(obj.metrics).items()
+        )
+
+    @admin.display(description="Per situation: what is served and the check that chose it")
+    def situations(self, obj):
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    name,
+                    entry.get("served", "current weights"),
+                    entry.get("users", 0),
+                    f"{entry['best_expert']} {entry['experts'][entry['best_expert']]:.4f}"
+                    if "best_expert" in entry
+                    else "",
+                    entry.get("check_blend", ""),
+                    entry.get("trust", ""),
+                    " to ".join(str(bound) for bound in entry.get("blend_vs_expert", [])),
+                    "; ".join([entry.get("reason", ""), *entry.get("notes", [])]),
+                )
+                for name, entry in _situations(obj.metrics).items()
+            ),
+        )
+        head = format_html(
+            "<tr><th>situation</th><th>served</th><th>held-out people</th><th>best expert (NDCG@10)</th>"
+            "<th>fitted blend</th><th>trust in blend</th><th>blend - expert, 95%</th><th>why</th></tr>"
+        )
+        return format_html("<table>{}{}</table>", head, rows)
 
     @admin.display(description="Adopted for")
     def adopted_for(self, obj):
@@ -73,6 +106,10 @@ class RankerWeightsAdmin(admin.ModelAdmin):
             for situation, check in obj.metrics.items()
             if not situation.startswith("_") and check.get("adopted")
         )
+
+
+def _situations(metrics: dict | None) -> dict:
+    return {name: entry for name, entry in (metrics or {}).items() if not name.startswith("_")}
 
 
 @admin.register(ItemStats)

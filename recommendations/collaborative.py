@@ -184,41 +184,45 @@ def _cf_neighbours(matrix: sparse.csr_matrix, columns: np.ndarray, k: int, facto
     ]
 
 
-def ease_across_domains(matrix: sparse.csr_matrix, columns: np.ndarray, domains: np.ndarray) -> np.ndarray:
-    """EASE for each domain's items from the other domains' only: rows are inputs, columns targets, and an item never
-    weighs on its own domain. One ridge regression per domain, with EASE's ridge."""
-    binary = (matrix[:, columns] > 0).astype(np.float32)
-    gram = np.asarray((binary.T @ binary).todense(), dtype=np.float64)
+def ease_across_domains(matrix: sparse.csr_matrix, columns: np.ndarray, domains: np.ndarray) -> list[tuple]:
+    """EASE for each domain's items from the other domains' only, as (inputs, targets, weights) blocks in positions of
+    `columns`: an item never weighs on its own domain. One ridge regression per domain, with EASE's ridge; on a large
+    catalog, inputs and targets are each domain's most engaged EASE_MAX_ITEMS items, so the cost is bounded per
+    domain whatever the catalog's size."""
+    binary = (matrix[:, columns] > 0).astype(np.float32).tocsc()
+    engagement = np.asarray(binary.sum(axis=0)).ravel()
     people = int((np.asarray(matrix.getnnz(axis=1)).ravel() > 0).sum())
     ridge = EASE_RIDGE_PER_USER * max(people, 1)
-    weights = np.zeros(gram.shape, dtype=np.float32)
+    blocks = []
     for domain in np.unique(domains):
-        target = np.flatnonzero(domains == domain)
-        source = np.flatnonzero(domains != domain)
-        if len(source) == 0:
+        target = _most_engaged(np.flatnonzero(domains == domain), engagement)
+        source = _most_engaged(np.flatnonzero(domains != domain), engagement)
+        if len(source) == 0 or len(target) == 0:
             continue
-        inputs = gram[np.ix_(source, source)]
-        inputs[np.diag_indices_from(inputs)] += ridge
-        weights[np.ix_(source, target)] = np.linalg.solve(inputs, gram[np.ix_(source, target)])
-    return weights
+        inputs = binary[:, source]
+        gram = np.asarray((inputs.T @ inputs).todense(), dtype=np.float64)
+        gram[np.diag_indices_from(gram)] += ridge
+        towards = np.asarray((inputs.T @ binary[:, target]).todense(), dtype=np.float64)
+        blocks.append((source, target, np.linalg.solve(gram, towards).astype(np.float32)))
+    return blocks
 
 
-def _cf_cross_neighbours(
-    matrix: sparse.csr_matrix, columns: np.ndarray, domains: np.ndarray, k: int, factors: np.ndarray | None
-) -> list[tuple]:
-    """The strongest weights of each item on other domains' items (`domains` of the engaged `columns`): EASE across
-    domains while the catalog fits in memory, k per target domain (a domain tab ranks one domain, and an overall cut
-    would leave a small domain a few of each item's weights); factor similarity to other domains' items above."""
+def _most_engaged(positions: np.ndarray, engagement: np.ndarray) -> np.ndarray:
+    if len(positions) <= EASE_MAX_ITEMS:
+        return positions
+    return np.sort(positions[np.argsort(-engagement[positions], kind="stable")[:EASE_MAX_ITEMS]])
+
+
+def _cf_cross_neighbours(matrix: sparse.csr_matrix, columns: np.ndarray, domains: np.ndarray, k: int) -> list[tuple]:
+    """The strongest weights of each item on other domains' items (`domains` of the engaged `columns`), k per target
+    domain: a domain tab ranks one domain, and an overall cut would leave a small domain a few of each item's
+    weights."""
     if len(columns) < 2 or len(set(domains.tolist())) < 2:
         return []
-    if factors is not None:
-        return _factor_neighbours(factors, columns, domains)
-    dense = ease_across_domains(matrix, columns, domains)
-    parts = []
-    for domain in np.unique(domains):
-        target = np.flatnonzero(domains == domain)
-        parts.append(_strongest(dense[:, target], columns, columns[target], k))
-    return parts
+    return [
+        _strongest(weights, columns[source], columns[target], k)
+        for source, target, weights in ease_across_domains(matrix, columns, domains)
+    ]
 
 
 def neighbour_lists(matrix: sparse.csr_matrix, domains: np.ndarray, *, seed: int = 0) -> dict[str, sparse.csr_matrix]:
@@ -226,7 +230,8 @@ def neighbour_lists(matrix: sparse.csr_matrix, domains: np.ndarray, *, seed: int
     similarity = cosine_similarity(matrix)
     n_items = matrix.shape[1]
     engaged = np.flatnonzero(np.asarray(matrix.getnnz(axis=0)).ravel() > 0)
-    # Above EASE's size, both collaborative kinds come from one factor model.
+    # Above EASE's size, the collaborative model comes from a factor model; across domains, EASE stays (on each
+    # domain's most engaged items), since a factor model's neighbours rank below popularity for a domain's newcomers.
     factors = factor_similarity(matrix, engaged, seed) if len(engaged) > EASE_MAX_ITEMS else None
     return {
         COSINE: top_per_row(similarity, NEIGHBOURS[COSINE]),
@@ -234,9 +239,7 @@ def neighbour_lists(matrix: sparse.csr_matrix, domains: np.ndarray, *, seed: int
             similarity, NEIGHBOURS[CROSS], allowed=lambda row, columns: domains[columns] != domains[row]
         ),
         CF: _as_lists(_cf_neighbours(matrix, engaged, NEIGHBOURS[CF], factors), n_items),
-        CF_CROSS: _as_lists(
-            _cf_cross_neighbours(matrix, engaged, domains[engaged], NEIGHBOURS[CF_CROSS], factors), n_items
-        ),
+        CF_CROSS: _as_lists(_cf_cross_neighbours(matrix, engaged, domains[engaged], NEIGHBOURS[CF_CROSS]), n_items),
     }
 
 

@@ -96,6 +96,37 @@ def _value(value) -> float | None:
     return None if value is None or np.isnan(value) else float(value)
 
 
+# Fewer items than this in a domain is too little for its own collaborative model or popularity to say much.
+SMALL_DOMAIN_ITEMS = 10
+
+
+def diagnose(dataset: Dataset) -> list[str]:
+    """What in this data limits what can be learned from it, in words a site operator can act on."""
+    found = []
+    if len(dataset.users) and len(np.unique(dataset.timestamps)) == 1:
+        found.append("every event has the same timestamp: splits hold out a random share of each person's events")
+    for domain, count in zip(*np.unique(dataset.item_domains, return_counts=True), strict=True):
+        if count < SMALL_DOMAIN_ITEMS:
+            found.append(
+                f"domain {domain!r} has {count} item(s): too few to learn from on its own; "
+                "its items are reached through the other domains and their meaning"
+            )
+    engaged = set(np.unique(dataset.users).tolist())
+    positive = set(np.unique(dataset.users[dataset.weights > 0]).tolist())
+    if engaged - positive:
+        found.append(
+            f"{len(engaged - positive)} of {len(engaged)} people have no positive feedback: they count only "
+            "against items, and fitting tasks leave them out"
+        )
+    texts = [text.strip() for text in dataset.item_texts]
+    empty = sum(1 for text in texts if not text)
+    if empty:
+        found.append(f"{empty} of {len(texts)} items have no text: meaning cannot place them")
+    if texts and len(set(texts)) < 0.5 * len(texts):
+        found.append("most items share their text with another: meaning tells little apart")
+    return found
+
+
 def build(
     *,
     name: str,

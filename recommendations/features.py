@@ -46,6 +46,16 @@ class Evidence:
     cf_cross: dict[int, float] = field(default_factory=dict)
 
 
+# Words at which what a person wrote about themselves is half trusted: a sentence or two says less than a paragraph.
+WORDS_HALF_TRUST = 20.0
+
+
+def words_trust(model: InterestModel) -> float:
+    """A few words are weak evidence: one short sentence (8 words) counts 29%, a paragraph of 60 words 75%."""
+    words = sum(len(interest.label.split()) for interest in model.interests if interest.source == "bio")
+    return words / (words + WORDS_HALF_TRUST)
+
+
 def history_trust(model: InterestModel) -> float:
     """A short history is weak evidence: one like counts 40%, five likes 77%."""
     evidence = model.history_evidence
@@ -119,8 +129,10 @@ def compute(
     if n == 0:
         return values
     values["sem_history"] = _interest_similarity(facts.vectors, model, "history") * trust
-    # The bio speaks loudest while history is short, and keeps half its voice behind a long one.
-    values["sem_bio"] = _interest_similarity(facts.vectors, model, "bio") * (1.0 - 0.5 * trust)
+    # The bio speaks loudest while history is short, and keeps half its voice behind a long one; a few words speak
+    # softly against what everyone likes (popularity keeps its voice).
+    said = words_trust(model)
+    values["sem_bio"] = _interest_similarity(facts.vectors, model, "bio") * (1.0 - 0.5 * trust) * said
     if len(evidence.liked):
         # Interest centres blur a varied history; the single closest liked item keeps the specifics.
         values["sem_items"] = (facts.vectors @ evidence.liked.vectors.T).max(axis=1) * trust
@@ -134,7 +146,8 @@ def compute(
         raw = np.array([getattr(evidence, name).get(int(item), 0.0) for item in facts.ids], dtype=np.float32)
         values[name] = collaborative.evidence_scaled(raw, COLLAB_HALF_TRUST) * trust
     values["cf"] = _collaborative_model(facts, evidence) * trust
-    values["people"] = _scaled(evidence.people, facts.ids)
+    # People alike are found from the bio and from what was typed just now (asked for: fully trusted).
+    values["people"] = _scaled(evidence.people, facts.ids) * (1.0 if query_vector is not None else said)
     values["popularity"] = facts.popularity.astype(np.float32)
     values["trending"] = facts.trending.astype(np.float32)
     values["freshness"] = freshness(facts.published, now)

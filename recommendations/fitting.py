@@ -4,8 +4,9 @@ Each situation's weights are searched on its own task (long histories continued,
 with words only, a hidden domain, brand-new items, an item page's similar items) by ranking the same candidate pools
 the site serves. A signal a task cannot observe keeps its prior weight. In the short-history task a hit counts for
 less the more popular the item (exposure_weights), so that fit does not learn to serve what people would have found
-anyway. A fitted block replaces the current one only if it also ranks better on users held out from the fit; the
-report says, per situation, what was compared and why.
+anyway. Each situation also has single-signal experts (the collaborative model, co-engagement, popularity, meaning,
+people alike): the best of them is the floor, and a fitted blend is served only as far as it beats that expert on
+users held out from the fit (shrinkage). The report says, per situation, what was compared, what is served and why.
 """
 
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from recommendations import pipeline, splits
-from recommendations.dataset import Dataset, rows_by_user
+from recommendations.dataset import Dataset, diagnose, rows_by_user
 from recommendations.features import FEATURES
 from recommendations.offline import person_from
 from recommendations.ranking import PRIORS, PUSH_AWAY, STATED_FEATURES, Ranker
@@ -24,8 +25,16 @@ K = 10
 TRIALS = 240
 CHECK_SHARE = 0.3
 MAX_TASK_USERS = 1000
-# How many standard errors a fit's held-out gain must clear to replace the serving weights.
-MIN_CONFIDENCE = 1.0
+# Single-signal experts: what a simple recommender built on one source alone would serve (EASE, item-kNN,
+# popularity, the embedding model, people who wrote alike). Each situation serves the best of them unless a blend
+# beats it on held-out users; a blend is trusted in proportion to how clearly it does (shrinkage).
+EXPERTS = {
+    "collaborative model": ("cf",),
+    "co-engagement": ("collab", "collab_cross"),
+    "popularity": ("popularity",),
+    "meaning": ("sem_history", "sem_items", "sem_transfer", "sem_taste", "sem_bio"),
+    "people alike": ("people",),
+}
 # A situation needs this many users in its task before its weights are fitted.
 MIN_TASK_USERS = 3
 # Item-level situations are rescaled against the person's other candidates on these mixed tasks.
@@ -39,7 +48,7 @@ OBSERVABLE_SPREAD = 1e-3
 TASKS = {
     "long_history": (splits.temporal, {}),
     "short_history": (splits.few_shot, {"shorter": True}),
-    "words_only": (splits.words_only, {"share": 0.5}),
+    "words_only": (splits.words_only, {"share": 0.5, "brief": True}),
     "new_domain": (splits.new_domain, {"user_share": 0.5}),
     "new_item": (splits.cold_items, {"share": 0.1}),
     "similar_items": (splits.co_engaged, {}),
@@ -237,8 +246,66 @@ class FitResult:
     changed: bool = False
 
 
+def shrinkage(gain: np.ndarray) -> float:
+    """How far to trust a blend over the best expert, from their paired per-user differences on held-out users: the
+    share of the mean gain's square that is signal rather than sampling noise, m^2 / (m^2 + se^2), and 0 when the
+    blend does not gain on average. A clear win on many people keeps the blend; a small or noisy one on a few
+    people stays close to the expert."""
+    if len(gain) < 2 or gain.mean() <= 0:
+        return 0.0
+    mean, error = float(gain.mean()), float(gain.std(ddof=1) / np.sqrt(len(gain)))
+    return mean**2 / (mean**2 + error**2)
+
+
+def _interval(gain: np.ndarray) -> list[float]:
+    """95% paired interval of the mean difference (normal approximation)."""
+    if len(gain) < 2:
+        return [0.0, 0.0]
+    half = 1.96 * float(gain.std(ddof=1) / np.sqrt(len(gain)))
+    return [round(float(gain.mean()) - half, 4), round(float(gain.mean()) + half, 4)]
+
+
+def _expert_row(row: np.ndarray, features: tuple[str, ...], dims: list[int], budget: float) -> np.ndarray:
+    """A situation's weights with one expert's signals among the observable ones (`dims`); the person's stated
+    signals, push-aways and whatever the task cannot observe keep their weights."""
+    expert = row.astype(np.float32).copy()
+    expert[[d for d in dims if FEATURES[d] not in PUSH_AWAY]] = 0.0
+    indices = [FEATURES.index(name) for name in features]
+    expert[indices] = budget / len(indices)
+    return expert
+
+
+def _learned_budget(row: np.ndarray, dims: list[int]) -> float:
+    return float(sum(abs(row[d]) for d in dims if FEATURES[d] not in PUSH_AWAY))
+
+
+def _with_row(raw: np.ndarray, index: int, row: np.ndarray) -> np.ndarray:
+    trial = raw.copy()
+    trial[index] = row
+    return trial
+
+
+def _per_user(tasks: list[Task], raw: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    return np.concatenate([ndcg_per_user(task, raw * scales[:, None]) for task in tasks]) if tasks else np.zeros(0)
+
+
+def _experts(fit_own: list[Task], raw: np.ndarray, scales: np.ndarray, index: int, dims: list[int]) -> dict:
+    """The experts this situation's task can observe, each as a weights row, best on the fitting users first."""
+    observed = {FEATURES[d] for d in dims}
+    budget = _learned_budget(raw[index], dims) or 1.0
+    rows = {
+        name: _expert_row(raw[index], features, dims, budget)
+        for name, features in EXPERTS.items()
+        if observed & set(features)
+    }
+    score = {name: _objective(fit_own, _with_row(raw, index, row) * scales[:, None]) for name, row in rows.items()}
+    return {name: rows[name] for name in sorted(rows, key=lambda name: -score[name])}
+
+
 def fit(tasks: list[Task], current: Ranker, *, seed: int = 0) -> FitResult:
-    """Fit on part of each task's users, keep a situation's new weights only where they also win on the rest."""
+    """Per situation: fit a blend on part of the task's users, and serve, on the rest, whichever holds up: the best
+    single expert, or the blend shrunk toward it by how clearly it beats that expert; then keep the result only if it
+    ranks the held-out users at least as well as what is served now (or what is served now falls below the expert)."""
     rng = np.random.default_rng(seed)
     fit_tasks, check_tasks = [], []
     for task in tasks:
@@ -257,7 +324,10 @@ def fit(tasks: list[Task], current: Ranker, *, seed: int = 0) -> FitResult:
     final_raw, final_scales = start_raw.copy(), start_scales.copy()
     report = {}
     for index, name in enumerate(SITUATIONS):
-        own_check = [task for task, fitted in zip(check_tasks, fit_tasks, strict=True) if fitted.situation == name]
+        pairs = [
+            (fitted, check) for fitted, check in zip(fit_tasks, check_tasks, strict=True) if fitted.situation == name
+        ]
+        fit_own, own_check = [p[0] for p in pairs], [p[1] for p in pairs]
         users = int(sum(len(task) for task in own_check))
         entry = {
             "users": users,
@@ -270,30 +340,48 @@ def fit(tasks: list[Task], current: Ranker, *, seed: int = 0) -> FitResult:
                 if not own_check or not dims_of[index]
                 else f"only {users} held-out users to check a fit on"
             )
-            entry |= {"adopted": False, "reason": f"{why}; weights kept"}
+            entry |= {"adopted": False, "served": "current weights", "reason": f"{why}; weights kept"}
             report[name] = entry
             continue
-        trial_raw, trial_scales = final_raw.copy(), final_scales.copy()
-        trial_raw[index], trial_scales[index] = raw[index], scales[index]
-        before = np.concatenate([ndcg_per_user(t, final_raw * final_scales[:, None]) for t in own_check])
-        after = np.concatenate([ndcg_per_user(t, trial_raw * trial_scales[:, None]) for t in own_check])
-        gain = after - before
-        # Paired: the same held-out users under both blends. Adopt a clear win, not noise.
-        confidence = float(gain.mean() / (gain.std(ddof=1) / np.sqrt(len(gain)) + 1e-12)) if len(gain) > 1 else 0.0
+        experts = _experts(fit_own, raw, scales, index, dims_of[index])
+        expert_name, expert_row = next(iter(experts.items()))
+        check_scales = final_scales.copy()
+        check_scales[index] = scales[index]
+        expert = _per_user(own_check, _with_row(final_raw, index, expert_row), check_scales)
+        blend = _per_user(own_check, _with_row(final_raw, index, raw[index]), check_scales)
+        served_now = _per_user(own_check, final_raw, final_scales)
+        trust = shrinkage(blend - expert)
+        candidate_row = (trust * raw[index] + (1 - trust) * expert_row).astype(np.float32)
+        candidate = _per_user(own_check, _with_row(final_raw, index, candidate_row), check_scales)
         entry |= {
-            "check_current": round(float(before.mean()), 4),
-            "check_fitted": round(float(after.mean()), 4),
-            "check_confidence": round(confidence, 2),
+            "experts": {
+                expert: round(float(_per_user(own_check, _with_row(final_raw, index, row), check_scales).mean()), 4)
+                for expert, row in experts.items()
+            },
+            "best_expert": expert_name,
+            "check_current": round(float(served_now.mean()), 4),
+            "check_blend": round(float(blend.mean()), 4),
+            "check_served": round(float(candidate.mean()), 4),
+            "blend_vs_expert": _interval(blend - expert),
+            "trust": round(trust, 3),
+            "served": "fitted blend" if trust >= 0.5 else f"{expert_name} (blend at {trust:.0%})",
             "scale": round(float(scales[index]), 3),
         }
-        if gain.mean() > 0 and confidence >= MIN_CONFIDENCE:
-            final_raw, final_scales = trial_raw, trial_scales
-            entry |= {"adopted": True, "reason": "fitted weights rank held-out users better"}
-        else:
+        if np.allclose(candidate_row, final_raw[index]) and np.isclose(check_scales[index], final_scales[index]):
+            entry |= {"adopted": False, "reason": "what is served now is what the check chose"}
+        elif candidate.mean() >= served_now.mean():
+            final_raw, final_scales = _with_row(final_raw, index, candidate_row), check_scales
+            entry |= {"adopted": True, "reason": "ranks held-out users at least as well as what was served"}
+        elif served_now.mean() < expert.mean():
+            # The floor: nothing served may rank below the best single expert.
+            final_raw, final_scales = _with_row(final_raw, index, expert_row), check_scales
             entry |= {
-                "adopted": False,
-                "reason": "fitted weights did not clearly beat the current ones on held-out users",
+                "adopted": True,
+                "served": expert_name,
+                "reason": f"what was served fell below the {expert_name} expert on held-out users",
             }
+        else:
+            entry |= {"adopted": False, "reason": "did not rank held-out users as well as what is served now"}
         report[name] = entry
     ranker = Ranker(
         weights={
@@ -329,27 +417,32 @@ def _calibrate(tasks: list[Task], raw: np.ndarray, scales: np.ndarray) -> np.nda
     return scales
 
 
-def tasks_for(dataset: Dataset, *, seed: int = 0) -> tuple[list[Task], dict[str, str]]:
-    """One task per situation the data can reproduce; the reasons for those it cannot."""
-    tasks, skipped = [], {}
+def tasks_for(dataset: Dataset, *, seed: int = 0) -> tuple[list[Task], dict[str, str], dict[str, list[str]]]:
+    """One task per situation the data can reproduce; the reasons for those it cannot; what each split noticed."""
+    tasks, skipped, notes = [], {}, {}
     for name, (make, options) in TASKS.items():
         try:
             split = make(dataset, seed=seed, **options)
         except splits.SplitSkipped as reason:
             skipped[name] = str(reason)
             continue
+        if split.notes:
+            notes[name] = split.notes
         task = task_from_split(split, seed=seed)
         if task is None:
             skipped[name] = f"fewer than {MIN_TASK_USERS} users"
             continue
         tasks.append(task)
-    return tasks, skipped
+    return tasks, skipped, notes
 
 
 def fit_on(dataset: Dataset, current: Ranker, *, seed: int = 0) -> FitResult:
-    tasks, skipped = tasks_for(dataset, seed=seed)
+    tasks, skipped, notes = tasks_for(dataset, seed=seed)
     result = fit(tasks, current, seed=seed)
     for name, reason in skipped.items():
         result.report[name]["reason"] = f"weights kept: {reason}"
+    for name, found in notes.items():
+        result.report[name]["notes"] = found
     result.report["_tasks"] = {task.situation: len(task) for task in tasks}
+    result.report["_data"] = diagnose(dataset)
     return result

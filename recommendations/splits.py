@@ -4,7 +4,7 @@ Fitting uses them on the site's own data (to learn each situation's weights); of
 public data. Each returns a Split: what may be learned from, what each test user must find, and where.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -24,6 +24,8 @@ class Split:
     scopes: dict[int, Scope] = field(default_factory=dict)
     # user -> the item whose page they are on, where what they must find is "more like this" of it
     queries: dict[int, int] = field(default_factory=dict)
+    # What the split found in the data and did about it (no usable time, a random holdout instead, ...).
+    notes: list[str] = field(default_factory=list)
 
     def scope(self, user: int) -> Scope:
         return self.scopes.get(user, Scope())
@@ -33,12 +35,66 @@ class SplitSkipped(ValueError):
     """The dataset cannot reproduce this situation (the message says why)."""
 
 
-def _by_user(dataset: Dataset) -> list[np.ndarray]:
-    """Row indices per user, each in time order."""
+# Time orders a history only where it decides what comes last: an export that stamps every event alike (or by the
+# day, in bulk) says nothing about which of a person's events came after the others.
+MAX_TIED_SHARE = 0.5
+
+
+def tied_share(dataset: Dataset, *, test_share: float = 0.2) -> float:
+    """Of the events a split by time would hold out (each person's last share), the share whose timestamp equals that
+    of an event kept for training: where they tie, chance, not time, decides what is held out."""
     order = np.lexsort((dataset.timestamps, dataset.users))
-    if len(order) == 0:
+    tied, held = 0, 0
+    for rows in np.split(order, np.flatnonzero(np.diff(dataset.users[order])) + 1) if len(order) else []:
+        cut = int(round(len(rows) * (1 - test_share)))
+        if 0 < cut < len(rows):
+            stamps = dataset.timestamps[rows]
+            tied += int(np.isin(stamps[cut:], stamps[:cut]).sum())
+            held += len(rows) - cut
+    return tied / held if held else 0.0
+
+
+def time_is_usable(dataset: Dataset) -> bool:
+    return tied_share(dataset) <= MAX_TIED_SHARE
+
+
+def _by_user(dataset: Dataset, *, seed: int, by_time: bool = True) -> list[np.ndarray]:
+    """Row indices per user, each in time order with ties in a seeded random order; without `by_time`, each user's
+    rows in a seeded random order. The order is a hash of (user, item, seed), so the order of rows in a file never
+    decides what comes first."""
+    if len(dataset.users) == 0:
         return []
+    shuffle = _mix(dataset.users, dataset.items, seed)
+    keys = (shuffle, dataset.timestamps, dataset.users) if by_time else (shuffle, dataset.users)
+    order = np.lexsort(keys)
     return np.split(order, np.flatnonzero(np.diff(dataset.users[order])) + 1)
+
+
+def _mix(users: np.ndarray, items: np.ndarray, seed: int) -> np.ndarray:
+    """A seeded pseudo-random number per (user, item) pair: splitmix64's finaliser over both ids."""
+    with np.errstate(over="ignore"):
+        x = (
+            users.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+            + items.astype(np.uint64) * np.uint64(0xBF58476D1CE4E5B9)
+            + np.uint64(seed) * np.uint64(0x94D049BB133111EB)
+        )
+        x ^= x >> np.uint64(30)
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+        x ^= x >> np.uint64(27)
+        x *= np.uint64(0x94D049BB133111EB)
+        x ^= x >> np.uint64(31)
+    return x
+
+
+def _ordering(dataset: Dataset, name: str) -> tuple[bool, list[str]]:
+    """Whether the split can follow time, and the note that says so when it cannot."""
+    if time_is_usable(dataset):
+        return True, []
+    share = tied_share(dataset)
+    return False, [
+        f"{share:.0%} of the events a split by time would hold out share their timestamp with an event it would keep: "
+        f"time cannot order these histories, so the {name} split holds out a random share of each person's events"
+    ]
 
 
 def _found(dataset: Dataset, held: np.ndarray, trained: np.ndarray) -> set[int]:
@@ -53,10 +109,12 @@ def _require(test: dict, name: str) -> None:
 
 
 def temporal(dataset: Dataset, *, test_share: float = 0.2, min_interactions: int = 5, seed: int = 0) -> Split:
-    """Per user, the last share of their interactions (by time) is held out: a long history continued."""
+    """Per user, the last share of their interactions (by time) is held out: a long history continued. Without usable
+    time, a random share of each user's interactions."""
+    by_time, notes = _ordering(dataset, "temporal")
     train_mask = np.ones(len(dataset.users), dtype=bool)
     test: dict[int, set[int]] = {}
-    for rows in _by_user(dataset):
+    for rows in _by_user(dataset, seed=seed, by_time=by_time):
         if len(rows) < min_interactions:
             continue
         cut = int(round(len(rows) * (1 - test_share)))
@@ -65,7 +123,7 @@ def temporal(dataset: Dataset, *, test_share: float = 0.2, min_interactions: int
         if found:
             test[int(dataset.users[rows[0]])] = found
     _require(test, "temporal")
-    return Split("temporal", situations.LONG_HISTORY, dataset.subset(train_mask), test)
+    return Split("temporal", situations.LONG_HISTORY, dataset.subset(train_mask), test, notes=notes)
 
 
 def few_shot(
@@ -74,11 +132,13 @@ def few_shot(
     """Users keep only their first few interactions; everything after is to be found: a short history.
 
     With `shorter`, users with fewer than min_interactions keep all but their last interaction (at most `shots`),
-    so data made only of short histories (a few-shot training set) can still reproduce an even shorter one.
+    so data made only of short histories (a few-shot training set) can still reproduce an even shorter one. Without
+    usable time, users keep a random few.
     """
+    by_time, notes = _ordering(dataset, "few_shot")
     train_mask = np.ones(len(dataset.users), dtype=bool)
     test: dict[int, set[int]] = {}
-    for rows in _by_user(dataset):
+    for rows in _by_user(dataset, seed=seed, by_time=by_time):
         if len(rows) < (2 if shorter else min_interactions):
             continue
         keep = shots if len(rows) >= min_interactions else min(shots, len(rows) - 1)
@@ -87,7 +147,7 @@ def few_shot(
         if found:
             test[int(dataset.users[rows[0]])] = found
     _require(test, "few_shot")
-    return Split("few_shot", situations.SHORT_HISTORY, dataset.subset(train_mask), test)
+    return Split("few_shot", situations.SHORT_HISTORY, dataset.subset(train_mask), test, notes=notes)
 
 
 def cold_items(dataset: Dataset, *, share: float = 0.2, seed: int = 0) -> Split:
@@ -110,10 +170,14 @@ def cold_items(dataset: Dataset, *, share: float = 0.2, seed: int = 0) -> Split:
     return Split("cold_items", situations.NEW_ITEM, train, test, dict.fromkeys(test, scope))
 
 
-def words_only(dataset: Dataset, *, share: float = 0.2, seed: int = 0, fold: int | None = None) -> Split:
+def words_only(
+    dataset: Dataset, *, share: float = 0.2, seed: int = 0, fold: int | None = None, brief: bool = False
+) -> Split:
     """People who wrote a bio are held out wholesale: predicted from their words alone, trained on everyone else.
 
     With `fold` (0-4), the test users are that fifth of the people with bios, so five folds test everyone once.
+    With `brief`, each held-out person keeps a random number of the leading phrases of their bio, at least one: the
+    words-only people a site serves have often written a sentence or two so far, not a paragraph.
     """
     people = sorted(
         user for user in dataset.bios if np.any((dataset.users == user) & signals.leans_for(dataset.weights))
@@ -128,7 +192,26 @@ def words_only(dataset: Dataset, *, share: float = 0.2, seed: int = 0, fold: int
         user: {int(item) for item in dataset.items[held & (dataset.users == user) & signals.leans_for(dataset.weights)]}
         for user in chosen
     }
-    return Split("words_only", situations.WORDS_ONLY, dataset.subset(~held), test)
+    train = dataset.subset(~held)
+    if brief:
+        train = _briefer(train, chosen, np.random.default_rng(seed + 1))
+    return Split("words_only", situations.WORDS_ONLY, train, test)
+
+
+def _briefer(dataset: Dataset, people: set[int], rng) -> Dataset:
+    """The same data where each of `people` wrote only the first few phrases of their bio, a uniformly drawn number
+    of them (phrase vectors kept; the whole bio's vector becomes the mean of the phrases kept)."""
+    bios, vectors, phrases = dict(dataset.bios), dict(dataset.bio_vectors), dict(dataset.bio_phrases)
+    for user in sorted(people):
+        found = phrases.get(user, [])
+        if len(found) < 2:
+            continue
+        kept = found[: int(rng.integers(1, len(found) + 1))]
+        centre = np.mean([vector for _, vector in kept], axis=0)
+        phrases[user] = kept
+        vectors[user] = (centre / (np.linalg.norm(centre) or 1.0)).astype(np.float32)
+        bios[user] = " ".join(text for text, _ in kept)
+    return replace(dataset, bios=bios, bio_vectors=vectors, bio_phrases=phrases)
 
 
 def new_domain(dataset: Dataset, *, user_share: float = 0.3, seed: int = 0, min_in_domain: int = 3) -> Split:
@@ -140,7 +223,7 @@ def new_domain(dataset: Dataset, *, user_share: float = 0.3, seed: int = 0, min_
     train_mask = np.ones(len(dataset.users), dtype=bool)
     test: dict[int, set[int]] = {}
     scopes: dict[int, Scope] = {}
-    for rows in _by_user(dataset):
+    for rows in _by_user(dataset, seed=seed, by_time=False):
         user = int(dataset.users[rows[0]])
         positive_rows = rows[signals.leans_for(dataset.weights[rows])]
         values, counts = np.unique(domains[dataset.items[positive_rows]], return_counts=True)
@@ -163,14 +246,14 @@ def co_engaged(dataset: Dataset, *, seed: int = 0, **options) -> Split:
     continued = temporal(dataset, seed=seed, **options)
     train = continued.train
     queries = {}
-    for rows in _by_user(train):
+    for rows in _by_user(train, seed=seed, by_time=not continued.notes):
         user = int(train.users[rows[0]])
         positive = rows[signals.leans_for(train.weights[rows])]
         if user in continued.test and len(positive):
             queries[user] = int(train.items[positive[-1]])
     test = {user: continued.test[user] for user in queries}
     _require(test, "similar_items")
-    return Split("similar_items", situations.SIMILAR_ITEMS, train, test, queries=queries)
+    return Split("similar_items", situations.SIMILAR_ITEMS, train, test, queries=queries, notes=continued.notes)
 
 
 def holdout(dataset: Dataset, pairs: list[tuple[int, int, str | None]]) -> Split:

@@ -41,3 +41,25 @@ def summarize(
         "diversity": round(float(np.mean([intra_list_diversity(vectors[lists[u][:k]]) for u in users])), 4),
         "novelty": round(float(np.mean([novelty(lists[u][:k], item_popularity, n_users) for u in users])), 4),
     }
+
+
+def per_user(lists: dict[int, list[int]], test: dict[int, set[int]], k: int = 10) -> dict[int, tuple[float, float]]:
+    """(Recall@k, NDCG@k) per test user: what paired comparisons between methods are made of."""
+    return {
+        user: (recall_at_k(lists[user], test[user], k), ndcg_at_k(lists[user], test[user], k))
+        for user in test
+        if user in lists
+    }
+
+
+def paired_interval(
+    ours: np.ndarray, theirs: np.ndarray, *, seed: int = 0, rounds: int = 2000
+) -> tuple[float, float, float]:
+    """Mean per-user difference and its 95% percentile-bootstrap interval (the same users under both methods)."""
+    difference = np.asarray(ours, dtype=np.float64) - np.asarray(theirs, dtype=np.float64)
+    if len(difference) == 0:
+        return 0.0, 0.0, 0.0
+    rng = np.random.default_rng(seed)
+    means = difference[rng.integers(0, len(difference), size=(rounds, len(difference)))].mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return float(difference.mean()), float(low), float(high)

@@ -1,6 +1,7 @@
 """Standard recommenders to compare against, and the platform itself served through its own pipeline."""
 
 import numpy as np
+from scipy import sparse
 
 from recommendations import collaborative, fitting, pipeline
 from recommendations.dataset import rows_by_user
@@ -101,6 +102,65 @@ class ALS(Recommender):
         return self.model.item_factors @ self.model.user_factors[user]
 
 
+class RP3Beta(Recommender):
+    """Paudel et al. 2017: a three-step random walk (item -> person -> item) whose arrival at an item is divided by
+    its popularity to the power beta, the strongest graph-based peer (often level with EASE on MovieLens)."""
+
+    name = "rp3beta"
+
+    def __init__(self, alpha: float = 1.0, beta: float = 0.5, neighbours: int = 200):
+        self.alpha, self.beta, self.neighbours = alpha, beta, neighbours
+
+    def fit(self, split, *, seed):
+        super().fit(split, seed=seed)
+        to_items = _row_normalised(self.matrix).power(self.alpha)
+        to_people = _row_normalised(self.matrix.T.tocsr()).power(self.alpha)
+        damping = np.power(np.maximum(self.popularity, 1.0), -self.beta)
+        blocks = []
+        for start in range(0, self.matrix.shape[1], 2048):
+            block = (to_people[start : start + 2048] @ to_items).toarray() * damping[None, :]
+            block[np.arange(len(block)), np.arange(start, start + len(block))] = 0.0
+            blocks.append(collaborative.top_per_row(sparse.csr_matrix(block), self.neighbours))
+        self.similarity = sparse.vstack(blocks).tocsr()
+        return self
+
+    def scores(self, user):
+        return np.asarray((self.matrix[user] @ self.similarity).todense()).ravel()
+
+
+def _row_normalised(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    totals = np.asarray(matrix.sum(axis=1)).ravel()
+    return sparse.diags(1.0 / np.maximum(totals, 1e-12)) @ matrix
+
+
+class BM25(Recommender):
+    """Words matched to item text by BM25 (each item's title, description and tags a document): the classic words
+    peer for people who only wrote about themselves. Without words, it has nothing to say."""
+
+    name = "bm25"
+
+    def fit(self, split, *, seed):
+        import bm25s
+
+        super().fit(split, seed=seed)
+        self.bios = split.train.bios
+        self.n_items = split.train.n_items
+        self.index = bm25s.BM25()
+        self.index.index(
+            bm25s.tokenize(split.train.item_texts, stopwords="en", show_progress=False), show_progress=False
+        )
+        return self
+
+    def scores(self, user):
+        import bm25s
+
+        words = self.bios.get(user, "")
+        tokens = bm25s.tokenize([words], stopwords="en", return_ids=False, show_progress=False)[0] if words else []
+        if not tokens:
+            return np.zeros(self.n_items)
+        return np.asarray(self.index.get_scores(tokens), dtype=np.float64)
+
+
 class SemanticOnly(Recommender):
     """The embedding model alone: the mean of what the person liked, or their words when they have no history."""
 
@@ -151,4 +211,4 @@ class Platform(Recommender):
 
 
 def baselines() -> list[Recommender]:
-    return [Popularity(), ItemKNN(), EASE(), ALS(), SemanticOnly()]
+    return [Popularity(), ItemKNN(), EASE(), RP3Beta(), ALS(), BM25(), SemanticOnly()]

@@ -114,6 +114,7 @@ def evaluate(
     rows = {}
     for method, found in lists.items():
         row = metrics.summarize(found, test, vectors, popularity[method], n_users, universe)
+        row["per_user"] = metrics.per_user(found, test)
         row["seconds"] = round(timing[method], 1)
         if method in fits:
             row["fits"] = fits[method]
@@ -157,6 +158,7 @@ def run(
                 folds, lambda name=name: _recommenders(name, explore), seed=seed, max_users=max_users, log=log
             )
     report["summary"] = summarize(report)
+    report["comparisons"] = compare(report)
     return report
 
 
@@ -164,6 +166,36 @@ def _recommenders(split_name: str, explore: float) -> list[Recommender]:
     if split_name == similar.SPLIT:
         return similar.recommenders()
     return [*baselines(), Platform(explore=explore)]
+
+
+def compare(report: dict) -> dict:
+    """Per split: the platform against the best peer (by mean Recall@10), with paired 95% intervals of the per-user
+    differences pooled over seeds, and whether the platform is below that peer beyond its interval."""
+    comparisons = {}
+    for name, rows in report["summary"].items():
+        if "skipped" in rows or "platform" not in rows:
+            continue
+        best = max((m for m in rows if m != "platform"), key=lambda m: rows[m]["recall@10"]["mean"])
+        ours, theirs = [], []
+        for seed_rows in report["runs"][name].values():
+            mine, peer = seed_rows["platform"]["per_user"], seed_rows[best]["per_user"]
+            shared = sorted(set(mine) & set(peer))
+            ours += [mine[user] for user in shared]
+            theirs += [peer[user] for user in shared]
+        ours_array, theirs_array = np.array(ours).reshape(-1, 2), np.array(theirs).reshape(-1, 2)
+        entry = {"best_peer": best, "users": len(ours)}
+        for column, metric in enumerate(("recall@10", "ndcg@10")):
+            mean, low, high = metrics.paired_interval(ours_array[:, column], theirs_array[:, column])
+            peer_mean = max(float(theirs_array[:, column].mean()) if len(theirs) else 0.0, 1e-9)
+            entry[metric] = {
+                "platform": round(float(ours_array[:, column].mean()) if len(ours) else 0.0, 4),
+                "peer": round(peer_mean, 4),
+                "ratio": round(1.0 + mean / peer_mean, 3),
+                "ratio_interval": [round(1.0 + low / peer_mean, 3), round(1.0 + high / peer_mean, 3)],
+            }
+        entry["below_peer"] = any(entry[metric]["ratio_interval"][1] < 1.0 for metric in ("recall@10", "ndcg@10"))
+        comparisons[name] = entry
+    return comparisons
 
 
 def summarize(report: dict) -> dict:
@@ -207,15 +239,16 @@ def table(report: dict) -> str:
         diversity = summary.get("temporal", {}).get(method, {}).get("diversity", {}).get("mean")
         lines.append(f"{method:<16}{cells}{'' if diversity is None else f'{diversity:>20.4f}'}")
     lines.append("")
-    lines.append("Spread over seeds (max - min of Recall@10), platform vs the best peer of each situation:")
-    for name in names:
-        rows = summary[name]
-        best = max((m for m in rows if m != "platform"), key=lambda m: rows[m]["recall@10"]["mean"])
-        spread = {m: rows[m]["recall@10"]["max"] - rows[m]["recall@10"]["min"] for m in ("platform", best)}
-        ratio = rows["platform"]["recall@10"]["mean"] / max(rows[best]["recall@10"]["mean"], 1e-9)
+    lines.append(
+        "Platform vs the best peer of each situation (ratio of means, paired 95% interval over users x seeds):"
+    )
+    for name, entry in report.get("comparisons", {}).items():
+        recall, ndcg = entry["recall@10"], entry["ndcg@10"]
         lines.append(
-            f"  {name:<12} platform {rows['platform']['recall@10']['mean']:.4f} (spread {spread['platform']:.4f}) "
-            f"vs {best} {rows[best]['recall@10']['mean']:.4f} (spread {spread[best]:.4f}): {ratio:.3f}x"
+            f"  {name:<12} vs {entry['best_peer']:<14} Recall@10 {recall['platform']:.4f} / {recall['peer']:.4f} = "
+            f"{recall['ratio']:.3f}x [{recall['ratio_interval'][0]:.3f}, {recall['ratio_interval'][1]:.3f}]   "
+            f"NDCG@10 {ndcg['ratio']:.3f}x [{ndcg['ratio_interval'][0]:.3f}, {ndcg['ratio_interval'][1]:.3f}]"
+            f"{'   BELOW' if entry['below_peer'] else ''}"
         )
     for name, rows in summary.items():
         if "skipped" in rows:
@@ -253,5 +286,16 @@ def plot(report: dict, path: Path) -> None:
 
 
 def write_json(report: dict, path: Path) -> None:
+    """The report without per-user numbers (the comparisons were computed from them)."""
+    runs = {name: _without_per_user(runs) for name, runs in report["runs"].items()}
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=2, default=str))
+    path.write_text(json.dumps(report | {"runs": runs}, indent=2, default=str))
+
+
+def _without_per_user(runs: dict) -> dict:
+    if "skipped" in runs:
+        return runs
+    return {
+        seed: {method: {key: value for key, value in row.items() if key != "per_user"} for method, row in rows.items()}
+        for seed, rows in runs.items()
+    }

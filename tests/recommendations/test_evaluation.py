@@ -16,7 +16,7 @@ TOPICS = {
     "baking": "sourdough bread, pastry and cakes",
 }
 DOMAINS = ("books", "podcasts")
-METHODS = {"popularity", "item-knn", "ease", "als", "semantic only", "platform"}
+METHODS = {"popularity", "item-knn", "ease", "rp3beta", "als", "bm25", "semantic only", "platform"}
 
 
 @pytest.fixture
@@ -164,7 +164,10 @@ def test_evaluate_command_reports_every_method_for_every_situation(dataset_dir, 
     }
     assert (tmp_path / "plot.png").stat().st_size > 0
     printed = capsys.readouterr().out
-    assert "Recall@10 / NDCG@10" in printed and "Spread over seeds" in printed
+    assert "Recall@10 / NDCG@10" in printed and "paired 95% interval" in printed
+    for name, entry in report["comparisons"].items():
+        low, high = entry["recall@10"]["ratio_interval"]
+        assert low <= entry["recall@10"]["ratio"] <= high, name
 
 
 def test_evaluate_command_compares_similar_items_with_item_knn_and_meaning_alone(dataset_dir, tmp_path, capsys):
@@ -212,3 +215,78 @@ def test_evaluate_command_rejects_a_missing_dataset(tmp_path):
 def test_evaluate_command_names_a_directory_without_the_expected_files(tmp_path):
     with pytest.raises(CommandError, match="expected items.jsonl"):
         call_command("evaluate_recommender", "--dataset", str(tmp_path))
+
+
+def test_a_split_by_time_never_lets_the_order_of_tied_rows_decide(dataset_dir):
+    dataset, _ = data.load(dataset_dir)
+    tied = dataset.subset(np.lexsort((dataset.items, dataset.users)))
+    tied.timestamps = np.zeros(len(tied.users))
+
+    split = splits.temporal(tied, seed=0)
+    reversed_rows = splits.temporal(tied.subset(np.arange(len(tied.users))[::-1]), seed=0)
+
+    assert not splits.time_is_usable(tied)
+    assert "random share" in split.notes[0]
+    # Held out at random: not each person's last items by id, and the same whatever order the file had.
+    last_by_id = {int(u): set(tied.items[tied.users == u][-2:].tolist()) for u in np.unique(tied.users)}
+    assert any(split.test[user] != last_by_id[user] for user in split.test)
+    assert split.test == reversed_rows.test
+
+
+def test_a_split_by_time_follows_time_where_time_is_given(dataset_dir):
+    dataset, _ = data.load(dataset_dir)
+
+    split = splits.temporal(dataset, seed=0)
+
+    assert splits.time_is_usable(dataset) and not split.notes
+    for user, found in split.test.items():
+        kept = split.train.timestamps[split.train.users == user]
+        held = dataset.timestamps[(dataset.users == user) & np.isin(dataset.items, list(found))]
+        assert held.min() >= kept.max()
+
+
+def test_rp3beta_and_bm25_peers_find_what_their_evidence_points_to(dataset_dir):
+    from recommendations.evaluation.recommenders import BM25, RP3Beta
+
+    dataset, _ = data.load(dataset_dir)
+    split = splits.words_only(dataset, seed=0)
+    user = next(iter(split.test))
+    topic = dataset.bios[user].split("I love ")[1].split(",")[0]
+    everything = np.ones(dataset.n_items, dtype=bool)
+
+    by_words = BM25().fit(split, seed=0).recommend(user, everything)
+    assert all(dataset.item_titles[item].startswith(topic.split()[0]) for item in by_words[:5])
+
+    walk = RP3Beta().fit(splits.temporal(dataset, seed=0), seed=0)
+    reader = int(dataset.users[0])
+    first_topic = dataset.item_titles[int(dataset.items[dataset.users == reader][0])].split()[0]
+    found = walk.recommend(reader, everything)
+    assert all(dataset.item_titles[item].split()[0] == first_topic for item in found[:5])
+
+
+def test_paired_interval_covers_the_mean_difference_and_excludes_zero_for_a_clear_gain():
+    from recommendations.evaluation import metrics
+
+    rng = np.random.default_rng(0)
+    theirs = rng.random(500)
+    mean, low, high = metrics.paired_interval(theirs + 0.05 + rng.normal(0, 0.02, 500), theirs)
+
+    assert low < mean < high and low > 0
+    assert metrics.paired_interval(theirs, theirs)[1:] == (0.0, 0.0)
+
+
+def test_the_suite_variant_without_time_keeps_every_event_and_holds_out_a_fifth_of_each_person(dataset_dir):
+    from recommendations.evaluation import suite
+
+    dataset, _ = data.load(dataset_dir)
+    stripped = suite.without_time(dataset)
+    pairs = suite.random_holdout(stripped, share=0.2, seed=0)
+
+    assert len(stripped.users) == len(dataset.users) and not stripped.timestamps.any()
+    per_person = {user: sum(1 for u, _, _ in pairs if u == user) for user in np.unique(stripped.users)}
+    assert set(per_person.values()) == {2}  # 12 liked items each
+
+
+def test_suite_names_a_missing_dataset_folder(tmp_path):
+    with pytest.raises(CommandError, match="lacks"):
+        call_command("evaluate_recommender", "--suite", "--quick", "--data-dir", str(tmp_path))

@@ -31,7 +31,7 @@ def test_fit_learns_the_informative_signal_of_a_situation_and_says_it_adopted_it
     weights = result.ranker.weights["words_only"]
     assert weights["people"] == max(weights[name] for name in FEATURES if name not in ("query", "sem_bio"))
     assert result.report["words_only"]["adopted"]
-    assert result.report["words_only"]["check_fitted"] > result.report["words_only"]["check_current"]
+    assert result.report["words_only"]["check_served"] > result.report["words_only"]["check_current"]
     assert result.changed
 
 
@@ -103,3 +103,26 @@ def test_exposure_weights_fall_with_engagement_and_give_an_untouched_item_full_w
     weights = fitting.exposure_weights(np.array([0, 3, 99]))
 
     assert weights.tolist() == pytest.approx([1.0, 0.5, 0.1])
+
+
+def test_a_blend_that_cannot_beat_the_best_single_expert_on_held_out_users_is_not_served():
+    # Only popularity says what is wanted: the prior blend (led by the collaborative model) ranks far below it.
+    task = synthetic_task("long_history", "popularity", users=120)
+
+    result = fitting.fit([task], Ranker())
+
+    entry = result.report["long_history"]
+    assert entry["best_expert"] == "popularity"
+    assert entry["check_served"] >= entry["experts"]["popularity"] - 1e-9
+    weights = result.ranker.weights["long_history"]
+    assert weights["popularity"] == max(weights[name] for name in FEATURES if name not in ("query", "negative"))
+
+
+def test_shrinkage_trusts_a_clear_gain_on_many_people_and_not_a_noisy_one_on_few():
+    rng = np.random.default_rng(0)
+    clear = 0.05 + rng.normal(0, 0.05, 2000)
+    noisy = 0.05 + rng.normal(0, 0.5, 20)
+
+    assert fitting.shrinkage(clear) > 0.95
+    assert fitting.shrinkage(noisy) < 0.5
+    assert fitting.shrinkage(-clear) == 0.0

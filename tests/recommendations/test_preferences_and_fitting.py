@@ -54,7 +54,7 @@ def test_an_adopted_refit_is_stored_as_a_new_version_and_serves_feeds(regulars):
     assert adopted, result["metrics"]
     for name in adopted:
         check = result["metrics"][name]
-        assert check["check_fitted"] > check["check_current"]
+        assert check["check_served"] >= check["check_current"]
     # Nobody here wrote a bio: the words-only situation keeps its priors and the report says why.
     assert stored.weights["words_only"] == PRIORS["words_only"]
     assert "weights kept" in result["metrics"]["words_only"]["reason"]
@@ -135,3 +135,32 @@ def test_scheduled_refit_adopts_a_version_when_there_is_enough(regulars):
     result = refit_ranker(min_users=1)
 
     assert RankerWeights.objects.filter(version=result["version"]).exists()
+
+
+@pytest.mark.django_db
+def test_admin_shows_per_situation_what_is_served_and_the_check_that_chose_it(admin_client):
+    weights = RankerWeights.objects.create(
+        version=7,
+        weights={},
+        metrics={
+            "new_domain": {
+                "users": 313,
+                "served": "popularity (blend at 12%)",
+                "best_expert": "popularity",
+                "experts": {"popularity": 0.0612, "collaborative model": 0.055},
+                "check_blend": 0.0601,
+                "trust": 0.12,
+                "blend_vs_expert": [-0.004, 0.002],
+                "reason": "ranks held-out users at least as well as what was served",
+                "notes": ["every event has the same timestamp"],
+            },
+            "_tasks": {"new_domain": 1000},
+        },
+    )
+
+    listing = admin_client.get("/admin/recommendations/rankerweights/").content.decode()
+    page = admin_client.get(f"/admin/recommendations/rankerweights/{weights.pk}/change/").content.decode()
+
+    assert "new_domain: popularity (blend at 12%)" in listing
+    assert "popularity 0.0612" in page and "313" in page and "-0.004 to 0.002" in page
+    assert "every event has the same timestamp" in page

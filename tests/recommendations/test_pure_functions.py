@@ -312,11 +312,31 @@ def test_ease_across_domains_predicts_a_domain_from_the_others_only():
     matrix = sparse.csr_matrix((np.ones(len(rows)), (users, items)), shape=(6, 4))
     domains = np.array(["books", "books", "movies", "movies"], dtype=object)
 
-    weights = collaborative.ease_across_domains(matrix, np.arange(4), domains)
+    weights = np.zeros((4, 4))
+    for source, target, block in collaborative.ease_across_domains(matrix, np.arange(4), domains):
+        weights[np.ix_(source, target)] = block
 
     assert weights[0, 2] > weights[0, 3] and weights[1, 3] > weights[1, 2]
     # An item never weighs on its own domain: a newcomer to that domain has nothing there.
     assert weights[0, 1] == weights[2, 3] == weights[0, 0] == 0
+
+
+def test_ease_across_domains_on_a_large_catalog_regresses_on_each_domains_most_engaged_items(monkeypatch):
+    from scipy import sparse
+
+    monkeypatch.setattr(collaborative, "EASE_MAX_ITEMS", 1)
+    # Book 1 is engaged by more people than book 0; movie 3 more than movie 2.
+    rows = [(0, 0), (0, 2), (1, 1), (1, 3), (2, 1), (2, 3), (3, 1)]
+    users, items = zip(*rows, strict=True)
+    matrix = sparse.csr_matrix((np.ones(len(rows)), (users, items)), shape=(4, 4))
+    domains = np.array(["books", "books", "movies", "movies"], dtype=object)
+
+    blocks = {
+        tuple(source): tuple(target)
+        for source, target, _ in collaborative.ease_across_domains(matrix, np.arange(4), domains)
+    }
+
+    assert blocks == {(3,): (1,), (1,): (3,)}
 
 
 def test_a_candidate_in_a_domain_the_history_never_touched_is_scored_by_the_model_fitted_for_it():

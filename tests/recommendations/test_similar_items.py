@@ -150,7 +150,7 @@ def test_fitting_builds_the_similar_items_task_from_the_page_items_pools():
     assert task.situation == SIMILAR_ITEMS
     assert set(np.unique(task.situations[task.situations >= 0]).tolist()) == {SITUATIONS.index(SIMILAR_ITEMS)}
     assert task.relevant.any()
-    tasks, _ = fitting.tasks_for(dataset)
+    tasks, _, _ = fitting.tasks_for(dataset)
     assert SIMILAR_ITEMS in {found.situation for found in tasks}
 
 

@@ -3,7 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from recommendations import pipeline, splits
-from recommendations.evaluation import data, runner, similar
+from recommendations.dataset import diagnose
+from recommendations.evaluation import data, runner, similar, suite
 
 SITUATION_SPLITS = list(splits.SPLITS)
 # Asked for by name only: an item page's similar items, against item-kNN and meaning alone.
@@ -20,7 +21,15 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--dataset", required=True)
+        parser.add_argument("--dataset", help="A dataset directory, or 'platform' (required unless --suite).")
+        parser.add_argument(
+            "--suite",
+            action="store_true",
+            help="The generalization suite: every dataset under --data-dir in each situation it reproduces; exits "
+            "non-zero when the platform is below the best peer beyond its interval anywhere.",
+        )
+        parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"), help="The suite's datasets.")
+        parser.add_argument("--quick", action="store_true", help="The suite's short form: three rows, fewer users.")
         parser.add_argument(
             "--split",
             action="append",
@@ -64,12 +73,17 @@ class Command(BaseCommand):
         max_users,
         json,
         plot,
+        suite,
         **options,
     ):
         if not 0.0 <= explore <= 1.0:
             raise CommandError("--explore must be between 0 and 1")
         if seeds < 1:
             raise CommandError("--seeds must be at least 1")
+        if suite:
+            return self._suite(options["data_dir"], options["quick"], list(range(seed, seed + seeds)), explore, json)
+        if not dataset:
+            raise CommandError("--dataset is required (or run --suite)")
         loaded = self._load(dataset, graded_ratings=graded_ratings, domains=domains)
         pairs = None
         if holdout is not None:
@@ -95,6 +109,19 @@ class Command(BaseCommand):
             runner.plot(report, plot)
             self.stdout.write(f"Wrote {plot}")
 
+    def _suite(self, root: Path, quick: bool, seeds: list[int], explore: float, path: Path):
+        try:
+            results = suite.run(root, seeds=seeds, explore=explore, quick=quick, log=self.stdout.write)
+        except data.DatasetError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write("")
+        self.stdout.write(suite.table(results))
+        for case, report in results:
+            runner.write_json(report, path.with_name(f"{path.stem}-{suite.slug(case)}.json"))
+        below = suite.below_peer(results)
+        if below:
+            raise CommandError(f"below the best peer beyond the interval: {'; '.join(below)}")
+
     def _load(self, dataset: str, *, graded_ratings: bool, domains: str):
         if dataset == "platform":
             from recommendations.services.training import platform_dataset
@@ -109,4 +136,6 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         for line in report.skipped:
             self.stderr.write(line)
+        for line in diagnose(loaded):
+            self.stdout.write(f"Data: {line}")
         return loaded

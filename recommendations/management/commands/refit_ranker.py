@@ -29,7 +29,10 @@ class Command(BaseCommand):
                 continue
             scores = ""
             if "check_current" in check:
-                scores = f" (held-out {check['objective']} {check['check_current']} -> {check['check_fitted']})"
+                scores = (
+                    f" (held-out {check['objective']} {check['check_current']} -> {check['check_served']}; best expert "
+                    f"{check['best_expert']} {check['experts'][check['best_expert']]}; serves {check['served']})"
+                )
             self.stdout.write(
                 f"  {situation:<14} {'adopted' if check['adopted'] else 'kept   '}{scores}: {check['reason']}"
             )
