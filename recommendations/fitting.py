@@ -15,6 +15,7 @@ import numpy as np
 
 from recommendations import pipeline, splits
 from recommendations.dataset import Dataset, diagnose, rows_by_user
+from recommendations.evaluation import metrics
 from recommendations.features import FEATURES
 from recommendations.offline import person_from
 from recommendations.ranking import PRIORS, PUSH_AWAY, STATED_FEATURES, Ranker
@@ -166,9 +167,7 @@ def ndcg_per_user(task: Task, weights: np.ndarray, k: int = K) -> np.ndarray:
     top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
     top = np.take_along_axis(top, np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1), axis=1)
     gains = np.take_along_axis(task.relevant * task.worth, top, axis=1)
-    discounts = 1.0 / np.log2(np.arange(2, k + 2))
-    ideal = np.cumsum(discounts)[np.clip(np.minimum(task.wanted, k).astype(int) - 1, 0, k - 1)]
-    return gains @ discounts / ideal
+    return metrics.ndcg_of_gains(gains, np.maximum(task.wanted, 1))
 
 
 def ndcg(task: Task, weights: np.ndarray, k: int = K) -> float:

@@ -8,10 +8,21 @@ def recall_at_k(recommended: list[int], relevant: set[int], k: int = 10) -> floa
     return len(set(recommended[:k]) & relevant) / min(len(relevant), k) if relevant else 0.0
 
 
+def ndcg_of_gains(gains: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """NDCG per row from the gain at each rank (rows x k) and how many items each row wanted: the ideal list puts
+    min(wanted, k) plain hits first, so a gain above 1 (a hit worth more) can lift a row above 1."""
+    k = gains.shape[1]
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    wanted = np.minimum(np.asarray(wanted), k).astype(int)
+    ideal = np.concatenate([[0.0], np.cumsum(discounts)])[wanted]
+    return np.divide(gains @ discounts, ideal, out=np.zeros(len(gains)), where=ideal > 0)
+
+
 def ndcg_at_k(recommended: list[int], relevant: set[int], k: int = 10) -> float:
-    dcg = sum(1.0 / np.log2(rank + 2) for rank, item in enumerate(recommended[:k]) if item in relevant)
-    ideal = sum(1.0 / np.log2(rank + 2) for rank in range(min(len(relevant), k)))
-    return dcg / ideal if ideal else 0.0
+    gains = np.zeros((1, k))
+    hits = [rank for rank, item in enumerate(recommended[:k]) if item in relevant]
+    gains[0, hits] = 1.0
+    return float(ndcg_of_gains(gains, [len(relevant)])[0])
 
 
 def novelty(recommended: list[int], item_popularity: np.ndarray, n_users: int) -> float:
