@@ -274,6 +274,39 @@ def _expert_row(row: np.ndarray, features: tuple[str, ...], dims: list[int], bud
     return expert
 
 
+def _shrunk(
+    tasks: list[Task], index: int, dims: list[int], blend: np.ndarray, expert: np.ndarray, trust: float
+) -> np.ndarray:
+    """The blend's and the expert's scores mixed by trust, each in units of its own spread among a person's
+    candidates: weights alone would let a signal with a wide spread (popularity) take over a mix it has a small share
+    of. The learned weights keep the blend's total; the rest of the row is the blend's."""
+    if trust >= 1.0:
+        return blend.copy()
+    if trust <= 0.0:
+        return expert.copy()
+    mixed = blend.copy()
+    learned = [d for d in dims if FEATURES[d] not in PUSH_AWAY]
+    mixed[learned] = trust * blend[learned] / _spread(tasks, index, blend) + (1 - trust) * expert[learned] / _spread(
+        tasks, index, expert
+    )
+    total = float(np.abs(mixed[learned]).sum())
+    if total > 0:
+        mixed[learned] *= _learned_budget(blend, dims) / total
+    return mixed.astype(np.float32)
+
+
+def _spread(tasks: list[Task], index: int, row: np.ndarray) -> float:
+    """The mean, over people, of the standard deviation of a row's scores among their candidates in this situation."""
+    spreads = []
+    for task in tasks:
+        scores = task.values @ row
+        mask = task.situations == index
+        for person in range(len(task)):
+            if mask[person].sum() > 1:
+                spreads.append(float(scores[person][mask[person]].std()))
+    return float(np.mean(spreads)) if spreads and np.mean(spreads) > 0 else 1.0
+
+
 def _learned_budget(row: np.ndarray, dims: list[int]) -> float:
     return float(sum(abs(row[d]) for d in dims if FEATURES[d] not in PUSH_AWAY))
 
@@ -350,7 +383,7 @@ def fit(tasks: list[Task], current: Ranker, *, seed: int = 0) -> FitResult:
         blend = _per_user(own_check, _with_row(final_raw, index, raw[index]), check_scales)
         served_now = _per_user(own_check, final_raw, final_scales)
         trust = shrinkage(blend - expert)
-        candidate_row = (trust * raw[index] + (1 - trust) * expert_row).astype(np.float32)
+        candidate_row = _shrunk(fit_own, index, dims_of[index], raw[index], expert_row, trust)
         candidate = _per_user(own_check, _with_row(final_raw, index, candidate_row), check_scales)
         entry |= {
             "experts": {

@@ -290,3 +290,21 @@ def test_the_suite_variant_without_time_keeps_every_event_and_holds_out_a_fifth_
 def test_suite_names_a_missing_dataset_folder(tmp_path):
     with pytest.raises(CommandError, match="lacks"):
         call_command("evaluate_recommender", "--suite", "--quick", "--data-dir", str(tmp_path))
+
+
+def test_a_brief_words_only_split_keeps_the_leading_phrases_of_each_held_out_bio(dataset_dir):
+    dataset, _ = data.load(dataset_dir)
+    vector = np.ones(3, dtype=np.float32) / np.sqrt(3)
+    for user, bio in dataset.bios.items():
+        dataset.bio_phrases[user] = [(f"{bio} part {part}", vector) for part in range(4)]
+        dataset.bio_vectors[user] = vector
+
+    split = splits.words_only(dataset, seed=0, brief=True)
+
+    kept = [len(split.train.bio_phrases[user]) for user in split.test]
+    assert min(kept) >= 1 and max(kept) <= 4 and len(set(kept)) > 1
+    for user in split.test:
+        phrases = split.train.bio_phrases[user]
+        assert phrases == dataset.bio_phrases[user][: len(phrases)]
+    untouched = next(user for user in dataset.bio_phrases if user not in split.test)
+    assert split.train.bio_phrases[untouched] == dataset.bio_phrases[untouched]

@@ -369,3 +369,17 @@ def test_a_candidate_in_a_domain_the_history_never_touched_is_scored_by_the_mode
     # The book keeps the model fitted on everything (scaled among all candidates); the films take the one fitted
     # across domains, scaled among themselves.
     assert scores.tolist() == pytest.approx([0.5, 1 / 3, 1.0])
+
+
+def test_a_few_words_are_trusted_less_than_a_paragraph():
+    from recommendations.features import words_trust
+    from recommendations.interests import InterestModel, InterestVector
+
+    def wrote(*phrases):
+        return InterestModel(interests=[InterestVector("bio", np.zeros(2), 1.0, phrase) for phrase in phrases])
+
+    short = words_trust(wrote("hi, any comedies?"))
+    long = words_trust(wrote("I love slow science fiction with big ideas", "and quiet family dramas set in the 70s"))
+
+    assert 0 < short < long < 1
+    assert words_trust(InterestModel()) == 0.0
