@@ -1,13 +1,18 @@
 """Cards in a real browser: pictures, buttons that answer in place, the Saved page, and a phone's first screen."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from content import services, vectors
 from content.models import Interaction, Item
-from recommendations import services as rec_services
+from recommendations.services import statistics as rec_statistics
 from tests import factories
+
+# A card hidden in place (the page keeps its order).
+HIDDEN = re.compile(r"\bis-hidden\b")
 
 TITLES = [
     ("books", "Coral reefs under pressure from warming seas", ["ocean", "coral"]),
@@ -32,7 +37,7 @@ def catalog(transactional_db) -> list[Item]:
     ]
     services.items_draw_covers(item_ids=[item.pk for item in items])
     vectors.items_embed(item_ids=[item.pk for item in items])
-    rec_services.item_stats_refresh()
+    rec_statistics.item_stats_refresh()
     return items
 
 
@@ -107,7 +112,7 @@ def test_like_save_and_hide_answer_in_place_keeping_the_order(page, live_server,
     expect(second.get_by_role("button", name=f"Like: {before[1]}")).to_have_text("Liked")
     expect(second.get_by_role("button", name=f"Like: {before[1]}")).to_have_attribute("aria-pressed", "true")
     expect(third.get_by_role("button", name=f"Save: {before[2]}")).to_have_text("Saved")
-    page.wait_for_function("document.querySelector('#feed-list > .card').classList.contains('is-hidden')")
+    expect(page.locator("#feed-list > .card").first).to_have_class(HIDDEN)
     assert first.locator(".card-hidden-note").is_visible() and not first.locator(".card-image").is_visible()
     assert (
         page.get_by_role("status").inner_text()
@@ -120,14 +125,14 @@ def test_like_save_and_hide_answer_in_place_keeping_the_order(page, live_server,
 
     # Pressing again undoes, still in place.
     first.get_by_role("button", name=f"Hide: {before[0]}").click()
-    page.wait_for_function("!document.querySelector('#feed-list > .card').classList.contains('is-hidden')")
+    expect(page.locator("#feed-list > .card").first).not_to_have_class(HIDDEN)
     assert not Interaction.objects.filter(user=reader, kind="hide").exists()
 
     # A rating on the item page answers in place too.
     item = Item.objects.get(title=before[1])
     page.goto(f"{base}/items/{item.pk}/")
     page.get_by_role("button", name="4 out of 5").click()
-    page.wait_for_function("document.querySelector('[data-rating-legend]').textContent.includes('4 out of 5')")
+    expect(page.locator("[data-rating-legend]")).to_contain_text("4 out of 5")
     assert page.get_by_role("button", name="4 out of 5").get_attribute("aria-pressed") == "true"
     assert Interaction.objects.get(user=reader, item=item, kind="rating").value == 4
 
@@ -157,11 +162,7 @@ def test_saved_page_lists_saves_newest_first_and_unsaves_in_place(page, live_ser
     titles = card_titles(page)
     for title in titles[:3]:
         page.get_by_role("button", name=f"Save: {title}").click()
-        page.wait_for_function(
-            "title => [...document.querySelectorAll('.toggle-save')].some("
-            "b => b.getAttribute('aria-label') === 'Save: ' + title && b.getAttribute('aria-pressed') === 'true')",
-            arg=title,
-        )
+        expect(page.get_by_role("button", name=f"Save: {title}").first).to_have_attribute("aria-pressed", "true")
 
     page.get_by_role("link", name="Saved").click()
     page.wait_for_url(base + "/me/saved/")
@@ -172,9 +173,7 @@ def test_saved_page_lists_saves_newest_first_and_unsaves_in_place(page, live_ser
     assert all(image["loaded"] for image in loaded_pictures(page, "#saved-list .card-image")[:1])
 
     page.get_by_role("button", name=f"Save: {saved[0]}").click()
-    page.wait_for_function(
-        "document.querySelector('#saved-list .toggle-save').getAttribute('aria-pressed') === 'false'"
-    )
+    expect(page.locator("#saved-list .toggle-save").first).to_have_attribute("aria-pressed", "false")
     assert page.url == base + "/me/saved/"
     still_saved = get_user_model().objects.get(username="marina").interactions.filter(kind="save")
     assert set(still_saved.values_list("item__title", flat=True)) == set(titles[:3]) - {saved[0]}

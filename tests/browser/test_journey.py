@@ -1,13 +1,19 @@
 """A new reader's first visit, in a real browser: sign up, describe themselves, like, hide, read on a phone."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from content import vectors
 from content.models import Item
 from recommendations.services import interests as rec_interests
 from recommendations.services import statistics as rec_statistics
 from tests import factories
+
+# A card hidden in place (the page keeps its order).
+HIDDEN = re.compile(r"\bis-hidden\b")
 
 TOPICS = {
     "ocean": [
@@ -125,7 +131,7 @@ def test_new_reader_signs_up_gets_bio_feed_likes_hides_and_reads_on_a_phone(page
     # Hide the top card: it never comes back, on any page of the feed.
     hidden = after_like[0]
     page.get_by_role("button", name=f"Hide: {hidden}").click()
-    page.wait_for_function("document.querySelector('#feed-list > .card').classList.contains('is-hidden')")
+    expect(page.locator("#feed-list > .card").first).to_have_class(HIDDEN)
     page.reload()
     assert hidden not in card_titles(page)
     everything = all_feed_titles(page, base)
