@@ -6,6 +6,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
+from api.pagination import PageParamsSerializer
 from content.models import DESCRIPTION_MAX_LENGTH, MAX_TAGS, TITLE_MAX_LENGTH, Domain, Item
 from recommendations.types import MAX_QUERY_LENGTH
 
@@ -53,7 +54,7 @@ class DomainSlugField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
-class ItemListFiltersSerializer(serializers.Serializer):
+class ItemListFiltersSerializer(PageParamsSerializer):
     domain = serializers.CharField(required=False, max_length=40)
     tag = serializers.CharField(required=False, max_length=50)
     search = serializers.CharField(

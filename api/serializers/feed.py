@@ -2,9 +2,9 @@
 
 from rest_framework import serializers
 
-from api.pagination import cursor_decode
+from api.pagination import MAX_FEED_OFFSET, PageParamsSerializer, paginated
 from api.serializers.catalog import ItemSerializer, known_domain_slug
-from recommendations.selectors import MAX_PAGE_SIZE
+from api.serializers.fields import StrictFloatField
 from recommendations.types import MAX_QUERY_LENGTH
 
 
@@ -18,26 +18,19 @@ class FeedEntrySerializer(serializers.Serializer):
     domain = serializers.CharField(source="item.domain.slug")
 
 
-class FeedPageSerializer(serializers.Serializer):
-    results = FeedEntrySerializer(many=True)
-    next = serializers.URLField(allow_null=True, help_text="URL of the next page; null on the last one.")
-    next_cursor = serializers.CharField(allow_null=True, help_text="Pass as `cursor` for the next page.")
-    total = serializers.IntegerField(help_text="How many entries the whole feed has.")
+FeedPageSerializer = paginated(FeedEntrySerializer)
 
 
-class PageParamsSerializer(serializers.Serializer):
-    cursor = serializers.CharField(required=False, max_length=200, help_text="Opaque `next_cursor` of a previous page.")
-    page_size = serializers.IntegerField(required=False, default=20, min_value=1, max_value=MAX_PAGE_SIZE)
+class PopularParamsSerializer(PageParamsSerializer):
+    max_offset = MAX_FEED_OFFSET
+
     domain = serializers.CharField(required=False, max_length=40)
 
     def validate_domain(self, value):
         return known_domain_slug(value)
 
-    def validate_cursor(self, value):
-        return cursor_decode(value)
 
-
-class FeedParamsSerializer(PageParamsSerializer):
+class FeedParamsSerializer(PopularParamsSerializer):
     q = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -45,7 +38,7 @@ class FeedParamsSerializer(PageParamsSerializer):
         max_length=MAX_QUERY_LENGTH,
         help_text="Free text: what to look for.",
     )
-    explore = serializers.FloatField(
+    explore = StrictFloatField(
         required=False,
         min_value=0,
         max_value=1,

@@ -3,6 +3,7 @@
 from django.conf import settings
 from rest_framework import serializers
 
+from api.serializers.fields import StrictFloatField
 from content.models import BIO_MAX_LENGTH, Domain, Profile
 
 
@@ -22,7 +23,7 @@ class ProfileInputSerializer(serializers.Serializer):
     bio = serializers.CharField(
         max_length=BIO_MAX_LENGTH, required=False, allow_blank=True, help_text="What you are into, in your words."
     )
-    explore = serializers.FloatField(
+    explore = StrictFloatField(
         min_value=0, max_value=1, required=False, help_text="0 keeps to what you know, 1 explores widely."
     )
 

@@ -7,9 +7,9 @@ from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.pagination import PagePagination, paginated
+from api.pagination import page_body, paginated, queryset_page
 from api.permissions import IsStaffOrReadOnly
-from api.schema import errors
+from api.schema import PublicReadsSchema, errors
 from api.serializers.catalog import (
     DomainSerializer,
     ItemInputSerializer,
@@ -38,20 +38,25 @@ class DomainListApi(APIView):
 
 class ItemListApi(APIView):
     permission_classes = [IsStaffOrReadOnly]
+    schema = PublicReadsSchema()
 
     @extend_schema(
         tags=["catalog"],
         operation_id="items_list",
         summary="List active items",
         parameters=[ItemListFiltersSerializer],
-        responses={200: paginated(ItemSerializer), **errors(400, 404)},
+        responses={200: paginated(ItemSerializer), **errors(400)},
     )
     def get(self, request):
         filters = ItemListFiltersSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        paginator = PagePagination()
-        page = paginator.paginate_queryset(selectors.item_list(**filters.validated_data), request, view=self)
-        return paginator.get_paginated_response(ItemSerializer(page, many=True).data)
+        data = filters.validated_data
+        items = selectors.item_list(domain=data.get("domain"), tag=data.get("tag"), search=data.get("search"))
+        rows, next_offset, total = queryset_page(items, offset=data.get("cursor", 0), limit=data["page_size"])
+        results = ItemSerializer(rows, many=True).data
+        return Response(
+            page_body(request, results=results, next_offset=next_offset, total=total, max_offset=filters.max_offset)
+        )
 
     @extend_schema(
         tags=["catalog"],
@@ -68,6 +73,7 @@ class ItemListApi(APIView):
 
 class ItemDetailApi(APIView):
     permission_classes = [IsStaffOrReadOnly]
+    schema = PublicReadsSchema()
 
     def _item(self, request, pk: int):
         return get_object_or_404(selectors.item_visible(user=request.user), pk=pk)

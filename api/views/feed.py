@@ -4,12 +4,16 @@ from django.core.cache import cache
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from api.pagination import MAX_FEED_OFFSET, cursor_encode
+from api.pagination import page_body
 from api.schema import errors
-from api.serializers.feed import FeedEntrySerializer, FeedPageSerializer, FeedParamsSerializer, PageParamsSerializer
+from api.serializers.feed import (
+    FeedEntrySerializer,
+    FeedPageSerializer,
+    FeedParamsSerializer,
+    PopularParamsSerializer,
+)
 from api.throttles import FreeTextQueryThrottle
 from recommendations import selectors as rec_selectors
 from recommendations.types import Feed
@@ -27,14 +31,13 @@ def _results(feed: Feed) -> list:
 
 
 def feed_response(request, feed: Feed) -> Response:
-    has_next = feed.next_offset is not None and feed.next_offset <= MAX_FEED_OFFSET
-    next_cursor = cursor_encode(feed.next_offset) if has_next else None
-    page = {
-        "results": _results(feed),
-        "next": replace_query_param(request.build_absolute_uri(), "cursor", next_cursor) if next_cursor else None,
-        "next_cursor": next_cursor,
-        "total": feed.total,
-    }
+    page = page_body(
+        request,
+        results=_results(feed),
+        next_offset=feed.next_offset,
+        total=feed.total,
+        max_offset=FeedParamsSerializer.max_offset,
+    )
     return Response(page, headers={"X-Feed-Cache": "hit" if feed.cached else "miss"})
 
 
@@ -78,11 +81,11 @@ class PopularApi(APIView):
     @extend_schema(
         tags=["recommendations"],
         summary="Popular and fresh items, the same for everyone",
-        parameters=[PageParamsSerializer],
+        parameters=[PopularParamsSerializer],
         responses={200: FeedPageSerializer, **errors(400)},
     )
     def get(self, request):
-        params = PageParamsSerializer(data=request.query_params)
+        params = PopularParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
         feed = rec_selectors.popular_and_fresh(

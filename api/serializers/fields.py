@@ -1,0 +1,12 @@
+"""Fields shared by the serializers of several areas."""
+
+from rest_framework import serializers
+
+
+class StrictFloatField(serializers.FloatField):
+    """A number, as the schema promises: DRF's FloatField would take `true` and `false` as 1 and 0."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
