@@ -10,3 +10,9 @@ class StrictFloatField(serializers.FloatField):
         if isinstance(data, bool):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+def query_data(request) -> dict:
+    """The query string as serializer input. As a QueryDict, DRF would read `?page_size=` as "not given"; as a plain
+    dict an empty value is checked like any other, as the schema describes it."""
+    return request.query_params.dict()

@@ -22,6 +22,7 @@ class InteractionItemSerializer(serializers.ModelSerializer):
     """Enough of the item to show the entry in a list without fetching the item itself."""
 
     domain = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    url = serializers.CharField(read_only=True, help_text="Where the item lives; empty when unknown.")
 
     class Meta:
         model = Item

@@ -19,6 +19,7 @@ from api.serializers.catalog import (
     ItemUpsertResponseSerializer,
 )
 from api.serializers.feed import SimilarItemsSerializer, SimilarParamsSerializer
+from api.serializers.fields import query_data
 from content import selectors, services
 from content.models import Domain
 from recommendations import selectors as rec_selectors
@@ -48,7 +49,7 @@ class ItemListApi(APIView):
         responses={200: paginated(ItemSerializer), **errors(400)},
     )
     def get(self, request):
-        filters = ItemListFiltersSerializer(data=request.query_params)
+        filters = ItemListFiltersSerializer(data=query_data(request))
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
         items = selectors.item_list(domain=data.get("domain"), tag=data.get("tag"), search=data.get("search"))
@@ -119,7 +120,7 @@ class ItemSimilarApi(APIView):
         responses={200: SimilarItemsSerializer, **errors(400, 404)},
     )
     def get(self, request, pk: int):
-        params = SimilarParamsSerializer(data=request.query_params)
+        params = SimilarParamsSerializer(data=query_data(request))
         params.is_valid(raise_exception=True)
         item = get_object_or_404(selectors.item_list(), pk=pk)
         user = request.user if request.user.is_authenticated else None

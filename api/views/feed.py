@@ -14,6 +14,7 @@ from api.serializers.feed import (
     FeedParamsSerializer,
     PopularParamsSerializer,
 )
+from api.serializers.fields import query_data
 from api.throttles import FreeTextQueryThrottle
 from recommendations import selectors as rec_selectors
 from recommendations.types import Feed
@@ -60,7 +61,7 @@ class FeedApi(APIView):
         responses={200: FeedPageSerializer, **errors(400)},
     )
     def get(self, request):
-        params = FeedParamsSerializer(data=request.query_params)
+        params = FeedParamsSerializer(data=query_data(request))
         params.is_valid(raise_exception=True)
         data = params.validated_data
         feed = rec_selectors.feed_for_user(
@@ -85,7 +86,7 @@ class PopularApi(APIView):
         responses={200: FeedPageSerializer, **errors(400)},
     )
     def get(self, request):
-        params = PopularParamsSerializer(data=request.query_params)
+        params = PopularParamsSerializer(data=query_data(request))
         params.is_valid(raise_exception=True)
         data = params.validated_data
         feed = rec_selectors.popular_and_fresh(

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from api.pagination import page_body, paginated, queryset_page
 from api.schema import errors
+from api.serializers.fields import query_data
 from api.serializers.interactions import (
     InteractionBatchEnvelopeSerializer,
     InteractionBatchRequestSerializer,
@@ -46,7 +47,7 @@ class InteractionListApi(APIView):
         responses={200: paginated(InteractionWithItemSerializer), **errors(400, 401)},
     )
     def get(self, request):
-        filters = InteractionListFiltersSerializer(data=request.query_params)
+        filters = InteractionListFiltersSerializer(data=query_data(request))
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
         interactions = _with_items(

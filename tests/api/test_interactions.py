@@ -191,15 +191,15 @@ def test_the_other_user_sees_their_own_rows(user, other_user, item):
 
 
 def test_a_rating_given_as_a_boolean_is_a_400(user_api, item):
-    response = user_api.post(reverse("api_interactions"), {"item": item.pk, "kind": "rating", "value": True}, format="json")
+    response = user_api.post(
+        reverse("api_interactions"), {"item": item.pk, "kind": "rating", "value": True}, format="json"
+    )
     error = assert_error(response, 400, "invalid")
     assert "value" in error["fields"]
     assert not Interaction.objects.exists()
 
 
-def test_saved_list_shows_each_item_summary_in_a_fixed_number_of_queries(
-    user_api, user, django_assert_max_num_queries
-):
+def test_saved_list_shows_each_item_summary_in_a_fixed_number_of_queries(user_api, user, django_assert_max_num_queries):
     saved = [factories.ItemFactory(title=f"Saved {n}", creator="Ann Author") for n in range(5)]
     for item in saved:
         factories.InteractionFactory(user=user, item=item, kind="save")

@@ -55,6 +55,7 @@ def test_every_list_answers_in_one_page_shape(user_api, rows, name):
         ({"page_size": 0}, "page_size"),
         ({"page_size": "abc"}, "page_size"),
         ({"page_size": 101}, "page_size"),
+        ({"page_size": ""}, "page_size"),
         ({"page": 0}, "page"),
         ({"page": 2}, "page"),
         ({"cursor": "not-a-cursor"}, "cursor"),
