@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from api.pagination import PageParamsSerializer
+from api.serializers.fields import StrictCharField
 from content.models import DESCRIPTION_MAX_LENGTH, MAX_TAGS, TITLE_MAX_LENGTH, Domain, Item
 from recommendations.types import MAX_QUERY_LENGTH
 
@@ -20,7 +21,7 @@ class DomainSerializer(serializers.ModelSerializer):
 class ItemSerializer(serializers.ModelSerializer):
     domain = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     has_embedding = serializers.BooleanField(read_only=True)
-    url = serializers.CharField(read_only=True, help_text="Where the item lives; empty when unknown.")
+    url = StrictCharField(read_only=True, help_text="Where the item lives; empty when unknown.")
 
     class Meta:
         model = Item
@@ -55,11 +56,9 @@ class DomainSlugField(serializers.SlugRelatedField):
 
 
 class ItemListFiltersSerializer(PageParamsSerializer):
-    domain = serializers.CharField(required=False, max_length=40)
-    tag = serializers.CharField(required=False, max_length=50)
-    search = serializers.CharField(
-        required=False, max_length=MAX_QUERY_LENGTH, help_text="Words in title or description."
-    )
+    domain = StrictCharField(required=False, max_length=40)
+    tag = StrictCharField(required=False, max_length=50)
+    search = StrictCharField(required=False, max_length=MAX_QUERY_LENGTH, help_text="Words in title or description.")
 
     def validate_domain(self, value):
         return known_domain_slug(value)
@@ -69,15 +68,15 @@ class ItemInputSerializer(serializers.Serializer):
     """Fields staff may write; vectors, hashes, model names and timestamps are never writable."""
 
     domain = DomainSlugField()
-    external_id = serializers.CharField(max_length=120, required=False, allow_null=True)
-    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
-    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
+    external_id = StrictCharField(max_length=120, required=False, allow_null=True)
+    title = StrictCharField(max_length=TITLE_MAX_LENGTH)
+    description = StrictCharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=50), max_length=MAX_TAGS, required=False, help_text="Stored lower-case."
+        child=StrictCharField(max_length=50), max_length=MAX_TAGS, required=False, help_text="Stored lower-case."
     )
-    creator = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    creator = StrictCharField(max_length=200, required=False, allow_blank=True)
     url = serializers.URLField(max_length=500, required=False, allow_blank=True)
-    language = serializers.CharField(max_length=12, required=False)
+    language = StrictCharField(max_length=12, required=False)
     published_at = serializers.DateTimeField(required=False, allow_null=True)
     is_active = serializers.BooleanField(required=False)
 
@@ -95,7 +94,7 @@ class ItemInputSerializer(serializers.Serializer):
 class ItemUpsertEntrySerializer(ItemInputSerializer):
     """One row of a bulk upsert: matched on external_id, which is required here."""
 
-    external_id = serializers.CharField(max_length=120)
+    external_id = StrictCharField(max_length=120)
 
     def validate_external_id(self, value):
         return value
@@ -116,7 +115,7 @@ class ItemUpsertRequestSerializer(serializers.Serializer):
 
 class ItemUpsertResultSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    external_id = serializers.CharField()
+    external_id = StrictCharField()
     status = serializers.ChoiceField(choices=["created", "updated"])
 
 

@@ -4,18 +4,18 @@ from rest_framework import serializers
 
 from api.pagination import MAX_FEED_OFFSET, PageParamsSerializer, paginated
 from api.serializers.catalog import ItemSerializer, known_domain_slug
-from api.serializers.fields import StrictFloatField
+from api.serializers.fields import StrictCharField, StrictFloatField
 from recommendations.types import MAX_QUERY_LENGTH
 
 
 class FeedEntrySerializer(serializers.Serializer):
     item = ItemSerializer()
     score = serializers.FloatField()
-    reason = serializers.CharField(help_text='One sentence, e.g. "Because you liked Deep Blue".')
-    reason_kind = serializers.CharField(
+    reason = StrictCharField(help_text='One sentence, e.g. "Because you liked Deep Blue".')
+    reason_kind = StrictCharField(
         help_text="liked, bio, query, popular, trending, fresh, explore, preferred, collaborative or similar."
     )
-    domain = serializers.CharField(source="item.domain.slug")
+    domain = StrictCharField(source="item.domain.slug")
 
 
 FeedPageSerializer = paginated(FeedEntrySerializer)
@@ -24,14 +24,14 @@ FeedPageSerializer = paginated(FeedEntrySerializer)
 class PopularParamsSerializer(PageParamsSerializer):
     max_offset = MAX_FEED_OFFSET
 
-    domain = serializers.CharField(required=False, max_length=40)
+    domain = StrictCharField(required=False, max_length=40)
 
     def validate_domain(self, value):
         return known_domain_slug(value)
 
 
 class FeedParamsSerializer(PopularParamsSerializer):
-    q = serializers.CharField(
+    q = StrictCharField(
         required=False,
         allow_blank=True,
         default="",

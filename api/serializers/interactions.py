@@ -7,7 +7,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from api.pagination import PageParamsSerializer
-from api.serializers.fields import StrictFloatField
+from api.serializers.fields import StrictCharField, StrictFloatField
 from content.models import Interaction, Item
 
 
@@ -22,7 +22,7 @@ class InteractionItemSerializer(serializers.ModelSerializer):
     """Enough of the item to show the entry in a list without fetching the item itself."""
 
     domain = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    url = serializers.CharField(read_only=True, help_text="Where the item lives; empty when unknown.")
+    url = StrictCharField(read_only=True, help_text="Where the item lives; empty when unknown.")
 
     class Meta:
         model = Item
@@ -44,7 +44,7 @@ class InteractionInputSerializer(serializers.Serializer):
     value = StrictFloatField(
         required=False, allow_null=True, min_value=1, max_value=5, help_text="Only for ratings: 1 to 5."
     )
-    client_id = serializers.CharField(
+    client_id = StrictCharField(
         required=False,
         allow_null=True,
         max_length=100,

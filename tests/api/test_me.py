@@ -155,3 +155,9 @@ def test_explore_as_a_boolean_is_a_400_not_a_number(user_api, user):
         error = assert_error(user_api.patch(reverse("api_me_profile"), {"explore": value}, format="json"), 400)
         assert "explore" in error["fields"]
     assert user_api.get(reverse("api_me_profile")).json()["explore"] == DEFAULT_EXPLORE
+
+
+def test_bio_as_a_number_is_a_400_not_stored_as_digits(user_api, user):
+    error = assert_error(user_api.patch(reverse("api_me_profile"), {"bio": 172}, format="json"), 400)
+    assert "bio" in error["fields"]
+    assert user_api.get(reverse("api_me_profile")).json()["bio"] == ""
