@@ -1,6 +1,8 @@
 """Shared pieces of the OpenAPI description."""
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
+from rest_framework.permissions import SAFE_METHODS
 
 from api.serializers.errors import ErrorSerializer
 
@@ -21,3 +23,14 @@ def errors(*status_codes: int) -> dict[int, OpenApiResponse]:
     return {
         code: OpenApiResponse(ErrorSerializer, description=_DESCRIPTIONS[code]) for code in (*status_codes, 414, 429)
     }
+
+
+class PublicReadsSchema(AutoSchema):
+    """For views whose reads are open to anyone while writes need staff: the reads are marked as needing no token
+    (drf-spectacular only knows this of DRF's own AllowAny and IsAuthenticatedOrReadOnly)."""
+
+    def get_auth(self):
+        auths = super().get_auth()
+        if self.method in SAFE_METHODS and {} not in auths:
+            auths.append({})
+        return auths

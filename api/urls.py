@@ -2,10 +2,11 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from api.errors import not_found
-from api.views import auth, catalog, feed, interactions, me
+from api.views import auth, catalog, feed, index, interactions, me
 from platform_site.csp import csp_for_third_party_docs
 
 urlpatterns = [
+    path("", index.ApiIndexApi.as_view(), name="api_index"),
     path("auth/token/", auth.AuthTokenApi.as_view(), name="api_auth_token"),
     path("auth/token/revoke/", auth.AuthTokenRevokeApi.as_view(), name="api_auth_token_revoke"),
     path("domains/", catalog.DomainListApi.as_view(), name="api_domains"),

@@ -6,6 +6,8 @@ from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
+from api.pagination import PageParamsSerializer
+from api.serializers.fields import StrictCharField
 from content import images
 from content.models import DESCRIPTION_MAX_LENGTH, MAX_TAGS, TITLE_MAX_LENGTH, Domain, Item
 from recommendations.types import MAX_QUERY_LENGTH
@@ -20,7 +22,7 @@ class DomainSerializer(serializers.ModelSerializer):
 class ItemSerializer(serializers.ModelSerializer):
     domain = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     has_embedding = serializers.BooleanField(read_only=True)
-    url = serializers.CharField(read_only=True, help_text="Where the item lives; empty when unknown.")
+    url = StrictCharField(read_only=True, help_text="Where the item lives; empty when unknown.")
     image = serializers.FileField(read_only=True, use_url=True, help_text="Absolute URL of its picture; null if none.")
 
     class Meta:
@@ -55,12 +57,10 @@ class DomainSlugField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
-class ItemListFiltersSerializer(serializers.Serializer):
-    domain = serializers.CharField(required=False, max_length=40)
-    tag = serializers.CharField(required=False, max_length=50)
-    search = serializers.CharField(
-        required=False, max_length=MAX_QUERY_LENGTH, help_text="Words in title or description."
-    )
+class ItemListFiltersSerializer(PageParamsSerializer):
+    domain = StrictCharField(required=False, max_length=40)
+    tag = StrictCharField(required=False, max_length=50)
+    search = StrictCharField(required=False, max_length=MAX_QUERY_LENGTH, help_text="Words in title or description.")
 
     def validate_domain(self, value):
         return known_domain_slug(value)
@@ -70,15 +70,15 @@ class ItemInputSerializer(serializers.Serializer):
     """Fields staff may write; vectors, hashes, model names and timestamps are never writable."""
 
     domain = DomainSlugField()
-    external_id = serializers.CharField(max_length=120, required=False, allow_null=True)
-    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
-    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
+    external_id = StrictCharField(max_length=120, required=False, allow_null=True)
+    title = StrictCharField(max_length=TITLE_MAX_LENGTH)
+    description = StrictCharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=50), max_length=MAX_TAGS, required=False, help_text="Stored lower-case."
+        child=StrictCharField(max_length=50), max_length=MAX_TAGS, required=False, help_text="Stored lower-case."
     )
-    creator = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    creator = StrictCharField(max_length=200, required=False, allow_blank=True)
     url = serializers.URLField(max_length=500, required=False, allow_blank=True)
-    language = serializers.CharField(max_length=12, required=False)
+    language = StrictCharField(max_length=12, required=False)
     published_at = serializers.DateTimeField(required=False, allow_null=True)
     is_active = serializers.BooleanField(required=False)
     image = serializers.FileField(
@@ -119,7 +119,7 @@ class ItemInputSerializer(serializers.Serializer):
 class ItemUpsertEntrySerializer(ItemInputSerializer):
     """One row of a bulk upsert: matched on external_id, which is required here."""
 
-    external_id = serializers.CharField(max_length=120)
+    external_id = StrictCharField(max_length=120)
     # A batch would download up to API_MAX_BATCH pictures in one request; pictures are set one item at a time.
     image = None
     image_url = None
@@ -143,7 +143,7 @@ class ItemUpsertRequestSerializer(serializers.Serializer):
 
 class ItemUpsertResultSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    external_id = serializers.CharField()
+    external_id = StrictCharField()
     status = serializers.ChoiceField(choices=["created", "updated"])
 
 

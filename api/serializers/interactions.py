@@ -6,6 +6,8 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework import serializers
 
+from api.pagination import PageParamsSerializer
+from api.serializers.fields import StrictCharField, StrictFloatField
 from content.models import Interaction, Item
 
 
@@ -16,13 +18,33 @@ class InteractionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class InteractionItemSerializer(serializers.ModelSerializer):
+    """Enough of the item to show the entry in a list without fetching the item itself."""
+
+    domain = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    url = StrictCharField(read_only=True, help_text="Where the item lives; empty when unknown.")
+
+    class Meta:
+        model = Item
+        fields = ["id", "domain", "title", "creator", "url", "is_active"]
+        read_only_fields = fields
+
+
+class InteractionWithItemSerializer(InteractionSerializer):
+    item_summary = InteractionItemSerializer(source="item", read_only=True)
+
+    class Meta(InteractionSerializer.Meta):
+        fields = [*InteractionSerializer.Meta.fields, "item_summary"]
+        read_only_fields = fields
+
+
 class InteractionInputSerializer(serializers.Serializer):
     item = serializers.PrimaryKeyRelatedField(queryset=Item.objects.filter(is_active=True))
     kind = serializers.ChoiceField(choices=Interaction.Kind.choices)
-    value = serializers.FloatField(
+    value = StrictFloatField(
         required=False, allow_null=True, min_value=1, max_value=5, help_text="Only for ratings: 1 to 5."
     )
-    client_id = serializers.CharField(
+    client_id = StrictCharField(
         required=False,
         allow_null=True,
         max_length=100,
@@ -57,7 +79,7 @@ class InteractionRecordedSerializer(InteractionSerializer):
         read_only_fields = fields
 
 
-class InteractionListFiltersSerializer(serializers.Serializer):
+class InteractionListFiltersSerializer(PageParamsSerializer):
     kind = serializers.ChoiceField(choices=Interaction.Kind.choices, required=False)
     item = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 

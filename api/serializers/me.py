@@ -3,11 +3,12 @@
 from django.conf import settings
 from rest_framework import serializers
 
+from api.serializers.fields import StrictCharField, StrictFloatField
 from content.models import BIO_MAX_LENGTH, Domain, Profile
 
 
 class ProfileSerializer(serializers.ModelSerializer):
-    username = serializers.CharField(source="user.get_username", read_only=True)
+    username = StrictCharField(source="user.get_username", read_only=True)
     preferred_domains = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     has_embedding = serializers.BooleanField(read_only=True)
 
@@ -18,19 +19,19 @@ class ProfileSerializer(serializers.ModelSerializer):
 
 
 class ProfileInputSerializer(serializers.Serializer):
-    display_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
-    bio = serializers.CharField(
+    display_name = StrictCharField(max_length=80, required=False, allow_blank=True)
+    bio = StrictCharField(
         max_length=BIO_MAX_LENGTH, required=False, allow_blank=True, help_text="What you are into, in your words."
     )
-    explore = serializers.FloatField(
+    explore = StrictFloatField(
         min_value=0, max_value=1, required=False, help_text="0 keeps to what you know, 1 explores widely."
     )
 
 
 class InterestSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    label = StrictCharField()
     weight = serializers.FloatField()
-    source = serializers.CharField()
+    source = StrictCharField()
 
 
 class InterestSummarySerializer(serializers.Serializer):
@@ -40,13 +41,13 @@ class InterestSummarySerializer(serializers.Serializer):
 
 
 class DomainPreferencesSerializer(serializers.Serializer):
-    domains = serializers.ListField(child=serializers.CharField(), help_text="Slugs of the domains you prefer.")
+    domains = serializers.ListField(child=StrictCharField(), help_text="Slugs of the domains you prefer.")
 
 
 class DomainPreferencesInputSerializer(serializers.Serializer):
     def get_fields(self):
         slugs = serializers.ListField(
-            child=serializers.CharField(max_length=40),
+            child=StrictCharField(max_length=40),
             max_length=settings.API_MAX_DOMAINS,
             help_text="Slugs of the domains you prefer; the list replaces the current one.",
         )

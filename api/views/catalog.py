@@ -8,10 +8,10 @@ from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.pagination import PagePagination, paginated
+from api.pagination import page_body, paginated, queryset_page
 from api.parsers import SizeLimitedJSONParser
 from api.permissions import IsStaffOrReadOnly
-from api.schema import errors
+from api.schema import PublicReadsSchema, errors
 from api.serializers.catalog import (
     DomainSerializer,
     ItemInputSerializer,
@@ -21,6 +21,7 @@ from api.serializers.catalog import (
     ItemUpsertResponseSerializer,
 )
 from api.serializers.feed import SimilarItemsSerializer, SimilarParamsSerializer
+from api.serializers.fields import query_data
 from content import selectors, services
 from content.models import Domain
 from recommendations import selectors as rec_selectors
@@ -41,20 +42,25 @@ class DomainListApi(APIView):
 class ItemListApi(APIView):
     permission_classes = [IsStaffOrReadOnly]
     parser_classes = [SizeLimitedJSONParser, MultiPartParser]
+    schema = PublicReadsSchema()
 
     @extend_schema(
         tags=["catalog"],
         operation_id="items_list",
         summary="List active items",
         parameters=[ItemListFiltersSerializer],
-        responses={200: paginated(ItemSerializer), **errors(400, 404)},
+        responses={200: paginated(ItemSerializer), **errors(400)},
     )
     def get(self, request):
-        filters = ItemListFiltersSerializer(data=request.query_params)
+        filters = ItemListFiltersSerializer(data=query_data(request))
         filters.is_valid(raise_exception=True)
-        paginator = PagePagination()
-        page = paginator.paginate_queryset(selectors.item_list(**filters.validated_data), request, view=self)
-        return paginator.get_paginated_response(ItemSerializer(page, many=True, context={"request": request}).data)
+        data = filters.validated_data
+        items = selectors.item_list(domain=data.get("domain"), tag=data.get("tag"), search=data.get("search"))
+        rows, next_offset, total = queryset_page(items, offset=data.get("cursor", 0), limit=data["page_size"])
+        results = ItemSerializer(rows, many=True, context={"request": request}).data
+        return Response(
+            page_body(request, results=results, next_offset=next_offset, total=total, max_offset=filters.max_offset)
+        )
 
     @extend_schema(
         tags=["catalog"],
@@ -72,6 +78,7 @@ class ItemListApi(APIView):
 class ItemDetailApi(APIView):
     permission_classes = [IsStaffOrReadOnly]
     parser_classes = [SizeLimitedJSONParser, MultiPartParser]
+    schema = PublicReadsSchema()
 
     def _item(self, request, pk: int):
         return get_object_or_404(selectors.item_visible(user=request.user), pk=pk)
@@ -117,7 +124,7 @@ class ItemSimilarApi(APIView):
         responses={200: SimilarItemsSerializer, **errors(400, 404)},
     )
     def get(self, request, pk: int):
-        params = SimilarParamsSerializer(data=request.query_params)
+        params = SimilarParamsSerializer(data=query_data(request))
         params.is_valid(raise_exception=True)
         item = get_object_or_404(selectors.item_list(), pk=pk)
         user = request.user if request.user.is_authenticated else None

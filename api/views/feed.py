@@ -4,12 +4,17 @@ from django.core.cache import cache
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from api.pagination import MAX_FEED_OFFSET, cursor_encode
+from api.pagination import page_body
 from api.schema import errors
-from api.serializers.feed import FeedEntrySerializer, FeedPageSerializer, FeedParamsSerializer, PageParamsSerializer
+from api.serializers.feed import (
+    FeedEntrySerializer,
+    FeedPageSerializer,
+    FeedParamsSerializer,
+    PopularParamsSerializer,
+)
+from api.serializers.fields import query_data
 from api.throttles import FreeTextQueryThrottle
 from recommendations import selectors as rec_selectors
 from recommendations.types import Feed
@@ -28,14 +33,13 @@ def _results(request, feed: Feed) -> list:
 
 
 def feed_response(request, feed: Feed) -> Response:
-    has_next = feed.next_offset is not None and feed.next_offset <= MAX_FEED_OFFSET
-    next_cursor = cursor_encode(feed.next_offset) if has_next else None
-    page = {
-        "results": _results(request, feed),
-        "next": replace_query_param(request.build_absolute_uri(), "cursor", next_cursor) if next_cursor else None,
-        "next_cursor": next_cursor,
-        "total": feed.total,
-    }
+    page = page_body(
+        request,
+        results=_results(request, feed),
+        next_offset=feed.next_offset,
+        total=feed.total,
+        max_offset=FeedParamsSerializer.max_offset,
+    )
     return Response(page, headers={"X-Feed-Cache": "hit" if feed.cached else "miss"})
 
 
@@ -58,7 +62,7 @@ class FeedApi(APIView):
         responses={200: FeedPageSerializer, **errors(400)},
     )
     def get(self, request):
-        params = FeedParamsSerializer(data=request.query_params)
+        params = FeedParamsSerializer(data=query_data(request))
         params.is_valid(raise_exception=True)
         data = params.validated_data
         feed = rec_selectors.feed_for_user(
@@ -79,11 +83,11 @@ class PopularApi(APIView):
     @extend_schema(
         tags=["recommendations"],
         summary="Popular and fresh items, the same for everyone",
-        parameters=[PageParamsSerializer],
+        parameters=[PopularParamsSerializer],
         responses={200: FeedPageSerializer, **errors(400)},
     )
     def get(self, request):
-        params = PageParamsSerializer(data=request.query_params)
+        params = PopularParamsSerializer(data=query_data(request))
         params.is_valid(raise_exception=True)
         data = params.validated_data
         feed = rec_selectors.popular_and_fresh(

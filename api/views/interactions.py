@@ -8,8 +8,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.pagination import PagePagination, paginated
+from api.pagination import page_body, paginated, queryset_page
 from api.schema import errors
+from api.serializers.fields import query_data
 from api.serializers.interactions import (
     InteractionBatchEnvelopeSerializer,
     InteractionBatchRequestSerializer,
@@ -18,10 +19,16 @@ from api.serializers.interactions import (
     InteractionListFiltersSerializer,
     InteractionRecordedSerializer,
     InteractionSerializer,
+    InteractionWithItemSerializer,
 )
 from content import selectors, services
 
 INTERACTION_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Interaction id.")
+
+
+def _with_items(interactions):
+    """The item summaries in the same query, without the items' vectors."""
+    return interactions.select_related("item__domain").defer("item__embedding")
 
 
 def _recorded(interaction, outcome: str) -> dict:
@@ -34,18 +41,23 @@ class InteractionListApi(APIView):
     @extend_schema(
         tags=["interactions"],
         operation_id="interactions_list",
-        summary="Your interactions, newest first",
+        summary="Your interactions, newest first, each with a summary of its item",
+        description="`kind=save` lists what you saved, `kind=like` what you liked, and so on.",
         parameters=[InteractionListFiltersSerializer],
-        responses={200: paginated(InteractionSerializer), **errors(400, 401, 404)},
+        responses={200: paginated(InteractionWithItemSerializer), **errors(400, 401)},
     )
     def get(self, request):
-        filters = InteractionListFiltersSerializer(data=request.query_params)
+        filters = InteractionListFiltersSerializer(data=query_data(request))
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
-        interactions = selectors.interaction_list(user=request.user, kind=data.get("kind"), item_id=data.get("item"))
-        paginator = PagePagination()
-        page = paginator.paginate_queryset(interactions, request, view=self)
-        return paginator.get_paginated_response(InteractionSerializer(page, many=True).data)
+        interactions = _with_items(
+            selectors.interaction_list(user=request.user, kind=data.get("kind"), item_id=data.get("item"))
+        )
+        rows, next_offset, total = queryset_page(interactions, offset=data.get("cursor", 0), limit=data["page_size"])
+        results = InteractionWithItemSerializer(rows, many=True).data
+        return Response(
+            page_body(request, results=results, next_offset=next_offset, total=total, max_offset=filters.max_offset)
+        )
 
     @extend_schema(
         tags=["interactions"],
@@ -109,14 +121,13 @@ class InteractionDetailApi(APIView):
 
     @extend_schema(
         tags=["interactions"],
-        summary="One of your interactions",
+        summary="One of your interactions, with a summary of its item",
         parameters=[INTERACTION_ID],
-        responses={200: InteractionSerializer, **errors(401, 404)},
+        responses={200: InteractionWithItemSerializer, **errors(401, 404)},
     )
     def get(self, request, pk: int):
-        return Response(
-            InteractionSerializer(get_object_or_404(selectors.interaction_list(user=request.user), pk=pk)).data
-        )
+        interaction = get_object_or_404(_with_items(selectors.interaction_list(user=request.user)), pk=pk)
+        return Response(InteractionWithItemSerializer(interaction).data)
 
     @extend_schema(
         tags=["interactions"],

@@ -218,3 +218,13 @@ def test_an_admin_setting_a_users_password_ends_their_tokens(client, user):
     user.refresh_from_db()
     assert user.check_password("Brand-new-pass-77")
     assert not _works(key)
+
+
+def test_a_bearer_token_is_refused_with_a_message_naming_the_token_scheme(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_issue(user=user).key}")
+    for url in (reverse("api_me_profile"), reverse("api_items")):
+        response = client.get(url)
+        error = assert_error(response, 401, "wrong_auth_scheme")
+        assert "Authorization: Token <key>" in error["message"]
+        assert response["WWW-Authenticate"] == "Token"

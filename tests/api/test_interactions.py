@@ -187,4 +187,36 @@ def test_interactions_need_a_signed_in_user(api, item):
 
 def test_the_other_user_sees_their_own_rows(user, other_user, item):
     factories.InteractionFactory(user=user, item=item, kind="like")
-    assert token_client(other_user).get(reverse("api_interactions")).json()["count"] == 0
+    assert token_client(other_user).get(reverse("api_interactions")).json()["total"] == 0
+
+
+def test_a_rating_given_as_a_boolean_is_a_400(user_api, item):
+    response = user_api.post(
+        reverse("api_interactions"), {"item": item.pk, "kind": "rating", "value": True}, format="json"
+    )
+    error = assert_error(response, 400, "invalid")
+    assert "value" in error["fields"]
+    assert not Interaction.objects.exists()
+
+
+def test_saved_list_shows_each_item_summary_in_a_fixed_number_of_queries(user_api, user, django_assert_max_num_queries):
+    saved = [factories.ItemFactory(title=f"Saved {n}", creator="Ann Author") for n in range(5)]
+    for item in saved:
+        factories.InteractionFactory(user=user, item=item, kind="save")
+    factories.InteractionFactory(user=user, item=factories.ItemFactory(), kind="like")
+    with django_assert_max_num_queries(6):
+        body = user_api.get(reverse("api_interactions"), {"kind": "save"}).json()
+    assert body["total"] == 5
+    summaries = [entry["item_summary"] for entry in body["results"]]
+    assert {summary["title"] for summary in summaries} == {item.title for item in saved}
+    assert all(entry["item"] == entry["item_summary"]["id"] for entry in body["results"])
+    newest = saved[-1]
+    assert summaries[0]["id"] == newest.pk
+    assert (summaries[0]["creator"], summaries[0]["domain"]) == ("Ann Author", newest.domain.slug)
+    assert set(summaries[0]) == {"id", "domain", "title", "creator", "url", "is_active"}
+
+
+def test_one_interaction_shows_its_item_summary(user_api, user, item):
+    interaction = factories.InteractionFactory(user=user, item=item, kind="like")
+    body = user_api.get(reverse("api_interaction", args=[interaction.pk])).json()
+    assert body["item_summary"]["title"] == item.title

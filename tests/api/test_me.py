@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from content import tasks
-from content.models import Profile
+from content.models import DEFAULT_EXPLORE, Profile
 from recommendations.models import InterestProfile
 from tests import factories
 from tests.api.utils import assert_error
@@ -148,3 +148,16 @@ def test_domain_preferences_must_be_a_list_of_slugs(user_api, user, domains):
         {},
     ):
         assert_error(user_api.put(reverse("api_me_domains"), body, format="json"), 400, "invalid")
+
+
+def test_explore_as_a_boolean_is_a_400_not_a_number(user_api, user):
+    for value in (False, True):
+        error = assert_error(user_api.patch(reverse("api_me_profile"), {"explore": value}, format="json"), 400)
+        assert "explore" in error["fields"]
+    assert user_api.get(reverse("api_me_profile")).json()["explore"] == DEFAULT_EXPLORE
+
+
+def test_bio_as_a_number_is_a_400_not_stored_as_digits(user_api, user):
+    error = assert_error(user_api.patch(reverse("api_me_profile"), {"bio": 172}, format="json"), 400)
+    assert "bio" in error["fields"]
+    assert user_api.get(reverse("api_me_profile")).json()["bio"] == ""

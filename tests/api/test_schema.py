@@ -5,7 +5,7 @@ import yaml
 from django.urls import reverse
 
 OPERATIONS = {
-    ("/api/v1/auth/token/", "post"), ("/api/v1/auth/token/revoke/", "post"), ("/api/v1/domains/", "get"), ("/api/v1/items/", "get"),
+    ("/api/v1/", "get"), ("/api/v1/auth/token/", "post"), ("/api/v1/auth/token/revoke/", "post"), ("/api/v1/domains/", "get"), ("/api/v1/items/", "get"),
     ("/api/v1/items/", "post"), ("/api/v1/items/{id}/", "get"), ("/api/v1/items/{id}/", "patch"),
     ("/api/v1/items/{id}/", "delete"), ("/api/v1/items/{id}/similar/", "get"), ("/api/v1/items/bulk-upsert/", "post"),
     ("/api/v1/feed/", "get"), ("/api/v1/popular/", "get"), ("/api/v1/interactions/", "get"),
@@ -81,3 +81,34 @@ def test_docs_pages_render(api, db, name):
     response = api.get(reverse(name))
     assert response.status_code == 200
     assert b"/api/v1/schema/" in response.content
+
+
+# Reads anyone may make; the rest need a signed-in caller.
+PUBLIC = {
+    ("/api/v1/", "get"), ("/api/v1/domains/", "get"), ("/api/v1/items/", "get"), ("/api/v1/items/{id}/", "get"),
+    ("/api/v1/items/{id}/similar/", "get"), ("/api/v1/feed/", "get"), ("/api/v1/popular/", "get"),
+}  # fmt: skip
+PAGINATED = {"/api/v1/items/", "/api/v1/interactions/", "/api/v1/feed/", "/api/v1/popular/"}
+
+
+def test_public_reads_need_no_token_and_the_rest_do(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if (path, method) == ("/api/v1/auth/token/", "post"):
+                continue
+            optional = {} in operation["security"]
+            assert optional == ((path, method) in PUBLIC), (path, method, operation["security"])
+
+
+def test_every_list_documents_its_paging_and_one_page_shape(schema):
+    for path in PAGINATED:
+        operation = schema["paths"][path]["get"]
+        assert {"cursor", "page_size"} <= {parameter["name"] for parameter in operation["parameters"]}, path
+        page = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+        assert set(schema["components"]["schemas"][page]["properties"]) == {"results", "next", "next_cursor", "total"}
+
+
+def test_interaction_list_documents_its_item_summary(schema):
+    entry = schema["components"]["schemas"]["InteractionWithItem"]["properties"]
+    assert entry["item"]["type"] == "integer"
+    assert entry["item_summary"]["allOf"] == [{"$ref": "#/components/schemas/InteractionItem"}]
