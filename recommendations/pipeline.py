@@ -275,21 +275,7 @@ def feed(person: Person, request: Request, sources: Sources, ranker: ranking.Ran
             query=request.query,
             query_similarity=found.values["query"] if request.query_vector is not None else None,
         )
-        shown, typical = ranking.explained(contributions, [row for row, _ in slotted])
-        ranked = []
-        for (row, exploration), signals in zip(slotted, shown, strict=True):
-            reason, kind = explain(
-                facts,
-                row,
-                signals,
-                context,
-                typical=typical,
-                freshness=float(found.values["freshness"][row]),
-                exploration=exploration,
-                source=found.sources.get(int(facts.ids[row])),
-            )
-            ranked.append(Ranked(int(facts.ids[row]), round(float(scores[row]), 4), reason, kind, signals))
-    return ranked
+        return _explained(found, contributions, scores, slotted, context)
 
 
 # More like this: the item's nearest in meaning and its co-engaged items, ranked as a situation of their own.
@@ -335,6 +321,28 @@ def similar_candidates(item_id: int, *, excluded: frozenset[int], sources: Sourc
     )
 
 
+def _explained(
+    found: Candidates, contributions: np.ndarray, scores: np.ndarray, slotted: list[tuple[int, bool]], context: Context
+) -> list[Ranked]:
+    """The ranked entries in display order (row, is exploration), each with its reason and signal contributions."""
+    facts = found.facts
+    shown, typical = ranking.explained(contributions, [row for row, _ in slotted])
+    ranked = []
+    for (row, exploration), signals in zip(slotted, shown, strict=True):
+        reason, kind = explain(
+            facts,
+            row,
+            signals,
+            context,
+            typical=typical,
+            freshness=float(found.values["freshness"][row]),
+            exploration=exploration,
+            source=found.sources.get(int(facts.ids[row])),
+        )
+        ranked.append(Ranked(int(facts.ids[row]), round(float(scores[row]), 4), reason, kind, signals))
+    return ranked
+
+
 def similar(
     item_id: int, *, excluded: frozenset[int], sources: Sources, ranker: ranking.Ranker, now: float, limit: int
 ) -> list[Ranked]:
@@ -364,18 +372,4 @@ def similar(
         anchors=found.anchors,
         page_item=item_id,
     )
-    shown, typical = ranking.explained(contributions, order)
-    ranked = []
-    for row, signals in zip(order, shown, strict=True):
-        reason, kind = explain(
-            facts,
-            row,
-            signals,
-            context,
-            typical=typical,
-            freshness=float(found.values["freshness"][row]),
-            exploration=False,
-            source=found.sources.get(int(facts.ids[row])),
-        )
-        ranked.append(Ranked(int(facts.ids[row]), float(scores[row]), reason, kind, signals))
-    return ranked
+    return _explained(found, contributions, scores, [(row, False) for row in order], context)
