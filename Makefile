@@ -14,10 +14,13 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
-# Headless Chromium from Debian for the browser tests (Playwright drives it; no browser download).
+# Headless Chromium from Debian for the browser tests (Playwright drives it; no browser download), and axe-core
+# (npm, pinned in tests/browser/axe) for their accessibility checks.
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
 		|| (echo "Could not install Debian's chromium package, which the browser tests need" >&2; exit 1)
+	@test -f tests/browser/axe/node_modules/axe-core/axe.min.js || npm ci --prefix tests/browser/axe --no-audit --no-fund --silent \
+		|| (echo "Could not install axe-core from npm, which the accessibility tests inject" >&2; exit 1)
 
 # The production topology on this machine: gunicorn, Celery workers, one scheduler, embedded PostgreSQL and Redis.
 run: install

@@ -57,3 +57,17 @@ def page(browser):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def catalog(transactional_db):
+    from tests.browser.shelf import shelf_catalog
+
+    return shelf_catalog()
+
+
+@pytest.fixture
+def reader(transactional_db):
+    from tests.browser.shelf import shelf_reader
+
+    return shelf_reader()
