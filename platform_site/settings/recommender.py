@@ -8,6 +8,9 @@ NEIGHBOURS_REFRESH_SECONDS = env.float("NEIGHBOURS_REFRESH_SECONDS", default=360
 # After a rebuild, the histories of people whose interests were rebuilt within this many days are re-summed over the
 # new lists (recommendations.neighbour_sums); everyone else's feeds sum live until their next rebuild.
 NEIGHBOUR_SUMS_ACTIVE_DAYS = env.float("NEIGHBOUR_SUMS_ACTIVE_DAYS", default=30.0)
+# The daily refit learns from at most this many people (a seeded random sample beyond it), so its cost stays
+# bounded as the site grows.
+REFIT_MAX_PEOPLE = env.int("REFIT_MAX_PEOPLE", default=20_000)
 
 
 # --- Embeddings ------------------------------------------------------------------------

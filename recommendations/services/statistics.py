@@ -54,19 +54,48 @@ def item_stats_refresh() -> int:
         return cursor.rowcount
 
 
-def interaction_arrays() -> tuple[np.ndarray, ...]:
-    """Every interaction, oldest first, as arrays: users, items, kinds, values (NaN: none), unix seconds."""
-    rows = list(Interaction.objects.order_by("id").values_list("user_id", "item_id", "kind", "value", "created_at"))
-    if not rows:
-        empty = np.zeros(0)
-        return empty.astype(np.int64), empty.astype(np.int64), empty.astype(object), empty, empty
-    users, items, kinds, values, created = zip(*rows, strict=True)
+# One interaction as binary COPY sends it: a field count, then (length, value) per field, all big-endian.
+_ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("user_length", ">i4"), ("user", ">i8"),
+        ("item_length", ">i4"), ("item", ">i8"),
+        ("kind_length", ">i4"), ("kind", ">i2"),
+        ("value_length", ">i4"), ("value", ">f8"),
+        ("at_length", ">i4"), ("at", ">f8"),
+    ]
+)  # fmt: skip
+_COPY_HEADER = 19  # signature (11), flags (4), header extension length (4)
+_KINDS = np.array([kind for kind, _ in Interaction.Kind.choices], dtype=object)
+_KIND_CODE = "CASE kind " + " ".join(f"WHEN '{kind}' THEN {code}" for code, kind in enumerate(_KINDS)) + " END"
+
+
+def interaction_arrays(*, user_ids: list[int] | None = None) -> tuple[np.ndarray, ...]:
+    """Interactions (everyone's, or these people's), oldest first, as arrays: users, items, kinds, values (NaN:
+    none), unix seconds.
+
+    Read by binary COPY into fixed-width records: 56 bytes a row and no Python object per row, so 20 million
+    interactions load in seconds in about 1 GB, where model instances or tuples took minutes and many GB."""
+    where = "" if user_ids is None else "WHERE user_id = ANY(%s)"
+    sql = (
+        f"COPY (SELECT user_id::int8, item_id::int8, ({_KIND_CODE})::int2, coalesce(value, 'NaN')::float8, "
+        f"extract(epoch FROM created_at)::float8 FROM content_interaction {where} ORDER BY id) "
+        "TO STDOUT (FORMAT BINARY)"
+    )
+    connection.ensure_connection()
+    buffer = bytearray()
+    with connection.connection.cursor() as cursor:
+        with cursor.copy(sql, [list(user_ids)] if user_ids is not None else None) as copy:
+            for block in copy:
+                buffer += block
+    body = memoryview(buffer)[_COPY_HEADER : len(buffer) - 2]  # the trailer is a field count of -1
+    rows = np.frombuffer(body, dtype=_ROW)
     return (
-        np.array(users, dtype=np.int64),
-        np.array(items, dtype=np.int64),
-        np.array(kinds, dtype=object),
-        np.array([np.nan if value is None else value for value in values], dtype=np.float64),
-        np.array([moment.timestamp() for moment in created], dtype=np.float64),
+        rows["user"].astype(np.int64),
+        rows["item"].astype(np.int64),
+        _KINDS[rows["kind"]],
+        rows["value"].astype(np.float64),
+        rows["at"].astype(np.float64),
     )
 
 

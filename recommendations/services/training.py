@@ -1,7 +1,9 @@
 """Training on the site's own behaviour: its dataset, the refit, and the rule for adopting a refit."""
 
 import numpy as np
+from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Max
 
 from content.embedding import to_array
@@ -13,8 +15,22 @@ from recommendations.selectors import RANKER_CACHE_KEY, active_ranker
 from recommendations.services.statistics import interaction_arrays
 
 
-def platform_dataset() -> Dataset:
-    """This site's catalog, interactions and bios as a Dataset, with the stored vectors and bio phrases."""
+def refit_sample(*, max_people: int, seed: int = 0) -> list[int] | None:
+    """The people a refit learns from: everyone with feedback while they number at most `max_people`, else a seeded
+    random sample of that many. A refit's cost then stays bounded as the site grows (its checks compare rankers
+    on held-out people, and a few tens of thousands of people decide them as well as millions); the same people
+    are drawn again while the population is unchanged."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT user_id FROM content_interaction ORDER BY user_id")
+        people = np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
+    if len(people) <= max_people:
+        return None
+    return sorted(np.random.default_rng(seed).choice(people, size=max_people, replace=False).tolist())
+
+
+def platform_dataset(*, people: list[int] | None = None) -> Dataset:
+    """This site's catalog, interactions and bios as a Dataset, with the stored vectors and bio phrases; only these
+    people's interactions and bios when `people` is given."""
     items = list(
         Item.objects.filter(embedding__isnull=False)
         .order_by("pk")
@@ -31,13 +47,15 @@ def platform_dataset() -> Dataset:
         for pk, domain, title, active, published, created, _ in items
     ]
     known = {pk for pk, *_ in items}
-    users, item_ids, kinds, values, stamps = interaction_arrays()
+    users, item_ids, kinds, values, stamps = interaction_arrays(user_ids=people)
     keep = np.isin(item_ids, list(known))
+    with_bios = Profile.objects.exclude(bio="").filter(embedding__isnull=False)
+    bio_interests = Interest.objects.filter(source=Interest.Source.BIO).order_by("id")
+    if people is not None:
+        with_bios = with_bios.filter(user_id__in=people)
+        bio_interests = bio_interests.filter(profile__user_id__in=people)
     profiles = {
-        user_id: (bio, embedding)
-        for user_id, bio, embedding in Profile.objects.exclude(bio="")
-        .filter(embedding__isnull=False)
-        .values_list("user_id", "bio", "embedding")
+        user_id: (bio, embedding) for user_id, bio, embedding in with_bios.values_list("user_id", "bio", "embedding")
     }
     dataset = build(
         name="platform",
@@ -59,13 +77,18 @@ def platform_dataset() -> Dataset:
     )
     position = {key: index for index, key in enumerate(dataset.user_keys)}
     stored_phrases: dict[int, list] = {}
-    bio_interests = Interest.objects.filter(source=Interest.Source.BIO).order_by("id")
     for user_id, label, vector in bio_interests.values_list("profile__user_id", "label", "vector"):
         stored_phrases.setdefault(user_id, []).append((label, to_array(vector)))
     for user_id, (_, embedding) in profiles.items():
         dataset.bio_vectors[position[str(user_id)]] = to_array(embedding)
         dataset.bio_phrases[position[str(user_id)]] = stored_phrases.get(user_id, [])
     return dataset
+
+
+def _people_with_feedback() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(DISTINCT user_id) FROM content_interaction")
+        return cursor.fetchone()[0]
 
 
 def _trained_on(version: int):
@@ -96,7 +119,8 @@ def ranker_adopt(*, result: fitting.FitResult, trained_on: dict) -> int:
 def ranker_refit(*, min_users: int = 5, adopt: bool = True, seed: int = 0) -> dict:
     """Fit per-situation weights on the site's own behaviour, and adopt them where the adoption rule says so
     (`adopt=False`: report only). Raises ValueError when there is nothing to fit on or nothing new to learn."""
-    dataset = platform_dataset()
+    people = refit_sample(max_people=settings.REFIT_MAX_PEOPLE, seed=seed)
+    dataset = platform_dataset(people=people)
     if dataset.n_items == 0 or len(dataset.users) == 0:
         raise ValueError("No embedded items or interactions to fit on yet.")
     current = active_ranker()
@@ -106,6 +130,8 @@ def ranker_refit(*, min_users: int = 5, adopt: bool = True, seed: int = 0) -> di
         "items": dataset.n_items,
         "latest": float(dataset.timestamps.max()),
     }
+    if people is not None:
+        trained_on["sampled_from"] = _people_with_feedback()
     if adopt and current.version is not None and trained_on == _trained_on(current.version):
         # A search started from its own result can always find another small step: nothing new was learned.
         raise ValueError(f"The serving weights (v{current.version}) were fitted on this same data.")

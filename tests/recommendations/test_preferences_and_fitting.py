@@ -164,3 +164,13 @@ def test_admin_shows_per_situation_what_is_served_and_the_check_that_chose_it(ad
     assert "new_domain: popularity (blend at 12%)" in listing
     assert "popularity 0.0612" in page and "313" in page and "-0.004 to 0.002" in page
     assert "every event has the same timestamp" in page
+
+
+def test_a_refit_beyond_its_people_budget_learns_from_a_stable_sample(regulars, settings):
+    settings.REFIT_MAX_PEOPLE = 25
+
+    result = ranker_refit(min_users=3, adopt=False)
+
+    assert result["trained_on"]["users"] == 25
+    assert result["trained_on"]["sampled_from"] == 40
+    assert ranker_refit(min_users=3, adopt=False)["trained_on"] == result["trained_on"]

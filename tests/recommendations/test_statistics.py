@@ -4,10 +4,12 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+from django.utils import timezone
 
 from content.models import Item
 from recommendations.models import CoEngagement, ItemStats
 from recommendations.selectors import feed_for_user, similar_items
+from recommendations.services import statistics
 from recommendations.services.statistics import item_stats_refresh, neighbours_refresh
 from recommendations.sources import Scope
 from recommendations.sources.database import DatabaseSources
@@ -189,3 +191,23 @@ def test_summed_neighbour_lists_fill_each_list_from_the_items_in_scope(domains):
     assert best(Scope()) == [film]
     assert best(Scope(domain="books")) == [book]
     assert best(Scope(exclude_domains=("movies",))) == [book]
+
+
+@pytest.mark.django_db
+def test_interaction_arrays_read_every_field_as_stored_and_can_take_a_sample_of_people():
+    first, second = factories.UserFactory(), factories.UserFactory()
+    item, other = factories.ItemFactory(), factories.ItemFactory()
+    at = timezone.now() - timedelta(days=3)
+    factories.InteractionFactory(user=first, item=item, kind="rating", value=4.5, created_at=at)
+    factories.InteractionFactory(user=first, item=other, kind="hide")
+    factories.InteractionFactory(user=second, item=item, kind="view")
+
+    users, items, kinds, values, stamps = statistics.interaction_arrays()
+
+    assert users.tolist() == [first.pk, first.pk, second.pk]
+    assert items.tolist() == [item.pk, other.pk, item.pk]
+    assert kinds.tolist() == ["rating", "hide", "view"]
+    assert values[0] == 4.5 and np.isnan(values[1:]).all()
+    assert stamps[0] == pytest.approx(at.timestamp(), abs=1e-3)
+    assert statistics.interaction_arrays(user_ids=[second.pk])[0].tolist() == [second.pk]
+    assert len(statistics.interaction_arrays(user_ids=[])[0]) == 0
