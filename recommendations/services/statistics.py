@@ -84,10 +84,10 @@ def interaction_arrays(*, user_ids: list[int] | None = None) -> tuple[np.ndarray
     )
     connection.ensure_connection()
     buffer = bytearray()
-    with connection.connection.cursor() as cursor:
-        with cursor.copy(sql, [list(user_ids)] if user_ids is not None else None) as copy:
-            for block in copy:
-                buffer += block
+    params = None if user_ids is None else [list(user_ids)]
+    with connection.connection.cursor() as cursor, cursor.copy(sql, params) as copy:
+        for block in copy:
+            buffer += block
     body = memoryview(buffer)[_COPY_HEADER : len(buffer) - 2]  # the trailer is a field count of -1
     rows = np.frombuffer(body, dtype=_ROW)
     return (
